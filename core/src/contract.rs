@@ -1,0 +1,68 @@
+//! Step 4 of the plugin contract: the gradient of every copy from the gradient at `w(p)`.
+//!
+//! ```text
+//! G_i = c_i(p) · dL/dw(p)  +  dR/dw_i  +  λ · w_i
+//! ```
+//!
+//! (chain rule, cos² regularizer of [`crate::regularizer`], and weight decay applied to every
+//! copy separately, SPEC.md §4). Each `G_i` is one fused [`Backend::lincomb`] of at most three
+//! tensors.
+
+use crate::backend::Backend;
+use crate::error::{Result, finite};
+use crate::region::{Region, check_len};
+use crate::regularizer::Cos2;
+use crate::sampler::StepPoints;
+
+/// The gradient of every copy: `result[g][i]` is `G_i` of group `g`.
+///
+/// `grads[g]` is `dL/dw(p)` of group `g` (from the host's backward at the mixed weights);
+/// `reg` is this step's regularizer, if any; `weight_decay` is `λ` (0 to leave decay to the
+/// optimizer). Errors on a wrong number of gradients, mismatched dims or a non-finite `λ`.
+pub fn copy_gradients<B: Backend>(
+    region: &Region<B>,
+    grads: Vec<B::Tensor>,
+    points: &StepPoints,
+    reg: Option<&Cos2>,
+    weight_decay: f64,
+) -> Result<Vec<Vec<B::Tensor>>> {
+    finite("weight_decay", weight_decay)?;
+    check_len(
+        "copy_gradients",
+        "gradients",
+        region.groups().len(),
+        grads.len(),
+    )?;
+    region
+        .groups()
+        .iter()
+        .zip(grads)
+        .map(|(g, grad)| {
+            region.check_grad_dims("copy_gradients", g, &grad)?;
+            let c = region.shape().coefficients(points.for_layer(g.layer)?)?;
+            Ok(c.as_slice()
+                .iter()
+                .enumerate()
+                .map(|(i, &ci)| {
+                    let mut terms = vec![(ci, grad.clone())];
+                    match reg.filter(|_| g.regularized).and_then(|r| r.grad_terms(i)) {
+                        Some((c_self, other, c_other)) => {
+                            terms.push((c_self + weight_decay, g.copies[i].clone()));
+                            terms.push((c_other, g.copies[other].clone()));
+                        }
+                        None if weight_decay != 0.0 => {
+                            terms.push((weight_decay, g.copies[i].clone()));
+                        }
+                        None => {}
+                    }
+                    B::lincomb(terms)
+                })
+                .collect())
+        })
+        .collect()
+}
+
+/// `g + λ w`: L2 weight decay on one copy.
+pub fn weight_decay<B: Backend>(grad: B::Tensor, weight: B::Tensor, lambda: f64) -> B::Tensor {
+    B::scaled_add(grad, weight, lambda)
+}
