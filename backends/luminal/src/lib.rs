@@ -1,0 +1,3 @@
+//! luminal adapter for subspace: the subspace math and point evaluation as luminal graphs.
+
+#![deny(missing_docs)]

@@ -1,0 +1,3 @@
+//! Backend comparison benchmarks and the plugin's per-step cost.
+
+#![deny(missing_docs)]

@@ -1,0 +1,3 @@
+//! Conformance suite that holds every subspace backend to the CPU reference.
+
+#![deny(missing_docs)]
