@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
-use ndarray::{ArrayD, IxDyn, Zip};
-use subspace_core::{Backend, BackendError, HostTensor};
+use ndarray::{ArrayD, IxDyn};
+use subspace_core::{Backend, BackendError, Gram, HostTensor};
 
 /// The CPU reference backend: the oracle every other backend is compared with.
 ///
 /// Every element of a linear combination and every reduction is computed in `f64` and rounded
-/// to `f32` once, so results are within one `f32` rounding of the exact value.
+/// to `f32` once, so results are within one `f32` rounding of the exact value. Each operation
+/// is a single pass over its inputs.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Reference;
 
@@ -48,20 +49,43 @@ impl Backend for Reference {
         tensor.shape().to_vec()
     }
 
-    /// `Σ_k c_k x_k`, each element summed in `f64` in term order.
+    /// `Σ_k c_k x_k`: one pass over the elements, each summed in `f64` in term order.
     fn lincomb(terms: Vec<(f64, Tensor)>) -> Tensor {
-        let (_, first) = &terms[0];
-        let mut acc = ArrayD::<f64>::zeros(first.raw_dim());
-        for (c, x) in &terms {
-            Zip::from(&mut acc).and(&**x).for_each(|a, &v| *a += c * v as f64);
-        }
-        Arc::new(acc.mapv(|v| v as f32))
+        let dims = terms[0].1.raw_dim();
+        let columns: Vec<(f64, &[f32])> = terms.iter().map(|(c, x)| (*c, elements(x))).collect();
+        let out = (0..columns[0].1.len())
+            .map(|e| columns.iter().map(|(c, x)| c * x[e] as f64).sum::<f64>() as f32)
+            .collect();
+        Arc::new(
+            ArrayD::from_shape_vec(dims, out)
+                .unwrap_or_else(|_| unreachable!("one output per input element")),
+        )
     }
 
     /// `Σ_k a_k b_k` summed in `f64`.
     fn dot(a: Tensor, b: Tensor) -> f64 {
-        Zip::from(&*a)
-            .and(&*b)
-            .fold(0.0, |acc, &x, &y| acc + x as f64 * y as f64)
+        elements(&a)
+            .iter()
+            .zip(elements(&b))
+            .map(|(&x, &y)| x as f64 * y as f64)
+            .sum()
     }
+
+    /// `<a, b>`, `|a|²`, `|b|²` in one pass, summed in `f64`.
+    fn gram(a: Tensor, b: Tensor) -> Gram<f64> {
+        let [ab, aa, bb] = elements(&a).iter().zip(elements(&b)).fold(
+            [0.0; 3],
+            |[ab, aa, bb], (&x, &y)| {
+                let (x, y) = (x as f64, y as f64);
+                [ab + x * y, aa + x * x, bb + y * y]
+            },
+        );
+        Gram { ab, aa, bb }
+    }
+}
+
+/// The elements of a tensor in row-major order; reference tensors are always contiguous.
+fn elements(x: &ArrayD<f32>) -> &[f32] {
+    x.as_slice()
+        .unwrap_or_else(|| unreachable!("reference tensors are built in standard layout"))
 }
