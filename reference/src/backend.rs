@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ndarray::{ArrayD, IxDyn};
+use ndarray::{ArrayD, CowArray, IxDyn};
 use subspace_core::{Backend, BackendError, Gram, HostTensor};
 
 /// The CPU reference backend: the oracle every other backend is compared with.
@@ -52,7 +52,12 @@ impl Backend for Reference {
     /// `Σ_k c_k x_k`: one pass over the elements, each summed in `f64` in term order.
     fn lincomb(terms: Vec<(f64, Tensor)>) -> Tensor {
         let dims = terms[0].1.raw_dim();
-        let columns: Vec<(f64, &[f32])> = terms.iter().map(|(c, x)| (*c, elements(x))).collect();
+        let standard: Vec<_> = terms.iter().map(|(_, x)| x.as_standard_layout()).collect();
+        let columns: Vec<(f64, &[f32])> = terms
+            .iter()
+            .zip(&standard)
+            .map(|((c, _), x)| (*c, elements(x)))
+            .collect();
         let out = (0..columns[0].1.len())
             .map(|e| columns.iter().map(|(c, x)| c * x[e] as f64).sum::<f64>() as f32)
             .collect();
@@ -64,6 +69,7 @@ impl Backend for Reference {
 
     /// `Σ_k a_k b_k` summed in `f64`.
     fn dot(a: Tensor, b: Tensor) -> f64 {
+        let (a, b) = (a.as_standard_layout(), b.as_standard_layout());
         elements(&a)
             .iter()
             .zip(elements(&b))
@@ -73,6 +79,7 @@ impl Backend for Reference {
 
     /// `<a, b>`, `|a|²`, `|b|²` in one pass, summed in `f64`.
     fn gram(a: Tensor, b: Tensor) -> Gram<f64> {
+        let (a, b) = (a.as_standard_layout(), b.as_standard_layout());
         let [ab, aa, bb] = elements(&a).iter().zip(elements(&b)).fold(
             [0.0; 3],
             |[ab, aa, bb], (&x, &y)| {
@@ -84,8 +91,8 @@ impl Backend for Reference {
     }
 }
 
-/// The elements of a tensor in row-major order; reference tensors are always contiguous.
-fn elements(x: &ArrayD<f32>) -> &[f32] {
+/// The elements of a standard-layout array in row-major order.
+fn elements<'a>(x: &'a CowArray<'_, f32, IxDyn>) -> &'a [f32] {
     x.as_slice()
-        .unwrap_or_else(|| unreachable!("reference tensors are built in standard layout"))
+        .unwrap_or_else(|| unreachable!("as_standard_layout gives a contiguous array"))
 }
