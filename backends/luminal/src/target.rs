@@ -1,0 +1,35 @@
+//! Where a compiled luminal graph runs: a [`Target`] is the compiler stack that lowers luminal's
+//! primitive graph to one device.
+
+use std::fmt::Debug;
+
+use luminal::prelude::{CPUCompiler, GenericCompiler, Graph, GraphTensor};
+
+/// A luminal compiler stack for one device, used as the [`Backend::Device`] of
+/// [`Luminal`](crate::Luminal).
+///
+/// [`Target::compile`] runs once per graph (see [`crate`] docs, "Compile once"); the graph's
+/// input nodes must keep their ids (luminal's compilers leave `Function` nodes in place) and the
+/// `outputs` are remapped to the nodes that hold the results after compilation, on the host.
+///
+/// [`Backend::Device`]: subspace_core::Backend::Device
+pub trait Target: Clone + Copy + Debug + Default + PartialEq + Eq + Send + Sync + 'static {
+    /// The backend's name in tables and error messages, e.g. `"luminal-cpu"`.
+    const NAME: &'static str;
+
+    /// Lowers `graph` for this device; `outputs` are remapped in place.
+    fn compile(graph: &mut Graph, outputs: &mut Vec<GraphTensor<()>>);
+}
+
+/// luminal's CPU compilers: [`GenericCompiler`] (CSE, arithmetic elimination) then
+/// [`CPUCompiler`] (matmul to `matrixmultiply::sgemm`, fused unary chains).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Cpu;
+
+impl Target for Cpu {
+    const NAME: &'static str = "luminal-cpu";
+
+    fn compile(graph: &mut Graph, outputs: &mut Vec<GraphTensor<()>>) {
+        graph.compile(<(GenericCompiler, CPUCompiler)>::default(), outputs);
+    }
+}
