@@ -61,7 +61,7 @@ impl<T: Target> Backend for Luminal<T> {
         tensor.dims().to_vec()
     }
 
-    /// `Σ_k c_k x_k` by the graph of [`GraphKey::Lincomb`] with `k` terms.
+    /// `Σ_k c_k x_k` by the compiled lincomb graph with `k` terms.
     fn lincomb(terms: Vec<(f64, Tensor)>) -> Tensor {
         let dims = terms[0].1.dims().to_vec();
         let n = terms[0].1.len();
@@ -84,7 +84,7 @@ impl<T: Target> Backend for Luminal<T> {
         Tensor::from_parts(dims, single(out))
     }
 
-    /// `<a, b>` as a blocked sum by the graph of [`GraphKey::Dot`].
+    /// `<a, b>` as a blocked sum by the compiled dot graph.
     fn dot(a: Tensor, b: Tensor) -> f64 {
         if a.is_empty() {
             return 0.0;
