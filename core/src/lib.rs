@@ -6,8 +6,9 @@
 //! This crate is the framework-free math: [shapes](Shape) and validated [points](Point),
 //! [samplers](PointSchedule), the [mix](mix()) and gradient [scatter](scatter()), the
 //! whole-network [cos² regularizer](cos2_regularizer), per-copy [gradients](copy_gradients),
-//! [SWA and EMA](swa_update), and [metrics]. Tensor work goes through the small [`Backend`]
-//! trait; adapters implement it for burn, luminal and a CPU reference.
+//! [SWA and EMA](swa_update), [metrics], and a framework-neutral [region file](save_region)
+//! (safetensors) that any adapter writes and any other reads. Tensor work goes through the small
+//! [`Backend`] trait; adapters implement it for burn, luminal and a CPU reference.
 //!
 //! # The plugin contract
 //!
@@ -50,6 +51,7 @@ mod error;
 pub mod metrics;
 mod mix;
 mod region;
+mod region_file;
 mod regularizer;
 mod sampler;
 mod shape;
@@ -60,6 +62,9 @@ pub use contract::{copy_gradients, weight_decay};
 pub use error::{Error, Result};
 pub use mix::{mix, scatter};
 pub use region::{Group, Region};
+pub use region_file::{
+    REGION_FORMAT, RegionFileError, load_region, read_region_file, save_region, write_region_file,
+};
 pub use regularizer::{Cos2, Cos2Config, DEFAULT_EPS, Pair, cos2_grads, cos2_regularizer};
 pub use sampler::{PointSchedule, Sharing, StepPoints, sample_point, sample_step};
 pub use shape::{Alpha, Coefficients, Point, SIMPLEX_SUM_TOLERANCE, Shape, SimplexPoint};
