@@ -1,27 +1,5 @@
-//! A framework-neutral file for the copies of a region: safetensors with subspace metadata.
-//!
-//! Any adapter (burn, luminal, the reference) can write a trained region with [`save_region`]
-//! and any other can read it back with [`load_region`], without naming each other's types.
-//!
-//! # Format (`subspace-region/1`)
-//!
-//! A [safetensors](https://github.com/huggingface/safetensors) file:
-//!
-//! - one `F32` tensor per copy of every group, named `"{group}/{copy}"`, e.g. `fc1.weight/0` and
-//!   `fc1.weight/1` for the two ends of a line (copy order as in [`Shape`]);
-//! - string metadata:
-//!
-//! | key | value |
-//! |---|---|
-//! | `subspace.format` | `subspace-region/1` |
-//! | `subspace.shape` | `point`, `line`, `bezier:{degree}` or `simplex:{vertices}` |
-//! | `subspace.groups` | the number of groups `G` |
-//! | `subspace.group.{g}.name` | the name of group `g` (`g = 0 .. G-1`, the region's order) |
-//! | `subspace.group.{g}.layer` | its layer index |
-//! | `subspace.group.{g}.regularized` | `true` or `false` |
-//!
-//! Files are written to a sibling temporary file and renamed into place, so a reader never sees
-//! a partly written file.
+//! A framework-neutral file for the copies of a region: safetensors with subspace metadata
+//! (format: [`REGION_FORMAT`]).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -35,7 +13,28 @@ use crate::error::Error;
 use crate::region::{Group, Region};
 use crate::shape::Shape;
 
-/// The value of `subspace.format` this module writes and reads.
+/// The value of `subspace.format`: the version of the region file this crate writes and reads.
+///
+/// Any adapter (burn, luminal, the reference) can write a trained region with [`save_region`]
+/// and any other can read it back with [`load_region`], without naming each other's types.
+///
+/// A region file is a [safetensors](https://github.com/huggingface/safetensors) file with
+///
+/// - one `F32` tensor per copy of every group, named `"{group}/{copy}"`, e.g. `fc1.weight/0` and
+///   `fc1.weight/1` for the two ends of a line (copy order as in [`Shape`]);
+/// - string metadata:
+///
+/// | key | value |
+/// |---|---|
+/// | `subspace.format` | `subspace-region/1` |
+/// | `subspace.shape` | `point`, `line`, `bezier:{degree}` or `simplex:{vertices}` |
+/// | `subspace.groups` | the number of groups `G` |
+/// | `subspace.group.{g}.name` | the name of group `g` (`g = 0 .. G-1`, the region's order) |
+/// | `subspace.group.{g}.layer` | its layer index |
+/// | `subspace.group.{g}.regularized` | `true` or `false` |
+///
+/// Files are written to a sibling temporary file and renamed into place, so a reader never sees
+/// a partly written file.
 pub const REGION_FORMAT: &str = "subspace-region/1";
 
 /// Why a region file could not be written or read; every variant names the file.
@@ -92,7 +91,7 @@ pub enum RegionFileError {
     },
 }
 
-/// Writes every copy of every group of `region` to `path` (see the [module docs](self)).
+/// Writes every copy of every group of `region` to `path` in the [`REGION_FORMAT`].
 ///
 /// Errors if a copy cannot be read back from the backend or the file cannot be written.
 pub fn save_region<B: Backend>(region: &Region<B>, path: &Path) -> Result<(), RegionFileError> {
