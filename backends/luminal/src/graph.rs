@@ -27,6 +27,10 @@ pub(crate) enum GraphKey {
     Dot,
     /// `<a, b>`, `|a|²`, `|b|²` as blocked sums.
     Gram,
+    /// The MLP's logits.
+    MlpLogits,
+    /// The MLP's mean cross-entropy and its analytic gradient.
+    MlpLossAndGrads,
 }
 
 /// Collects the input and output nodes of a graph under construction.
@@ -42,6 +46,16 @@ impl GraphBuilder<'_> {
         let t = self.graph.named_tensor::<S>(name);
         self.inputs.push(t.id);
         t
+    }
+
+    /// A scalar constant.
+    pub(crate) fn constant(&mut self, value: f32) -> GraphTensor<()> {
+        self.graph.constant(value)
+    }
+
+    /// A scalar equal to the dynamic dimension `dim` at run time.
+    pub(crate) fn constant_expr(&mut self, dim: char) -> GraphTensor<()> {
+        self.graph.constant_expr(dim)
     }
 
     /// Marks `t` as an output; outputs come back in the order they were marked, row-major.

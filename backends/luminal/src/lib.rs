@@ -26,6 +26,7 @@
 
 mod backend;
 mod graph;
+pub mod mlp;
 mod target;
 mod tensor;
 
