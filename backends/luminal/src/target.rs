@@ -33,3 +33,22 @@ impl Target for Cpu {
         graph.compile(<(GenericCompiler, CPUCompiler)>::default(), outputs);
     }
 }
+
+/// luminal's CUDA compilers: [`GenericCompiler`] then `luminal_cuda::CudaCompiler<f32>` (one
+/// NVRTC kernel per primitive op, cuBLAS for matmuls, host copies at the graph's inputs and
+/// outputs). Device 0; kernels include `cuda_fp16.h` from `/usr/local/cuda/include`.
+#[cfg(feature = "cuda")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Cuda;
+
+#[cfg(feature = "cuda")]
+impl Target for Cuda {
+    const NAME: &'static str = "luminal-cuda";
+
+    fn compile(graph: &mut Graph, outputs: &mut Vec<GraphTensor<()>>) {
+        graph.compile(
+            <(GenericCompiler, luminal_cuda::CudaCompiler<f32>)>::default(),
+            outputs,
+        );
+    }
+}

@@ -1,21 +1,5 @@
-//! The MLP's forward pass and its analytic backward pass as luminal graphs.
-//!
-//! With `x` of dims `[b, i]`, one-hot labels `y` `[b, c]` and parameters `W1` `[i, h]`, `b1`
-//! `[h]`, `W2` `[h, c]`, `b2` `[c]` (the reference MLP's layout):
-//!
-//! ```text
-//! z1 = x W1 + b1        a = relu(z1)        z = a W2 + b2                 (forward)
-//! m  = max_c z          e = exp(z − m)      s = Σ_c e
-//! L  = (1/b) Σ_n Σ_c −y (z − m − ln s)                                      (loss)
-//! dz  = (e / s − y) / b
-//! dW2 = aᵀ dz           db2 = Σ_n dz
-//! dz1 = (dz W2ᵀ) ⊙ [z1 > 0]                                                 (ReLU' at 0 is 0)
-//! dW1 = xᵀ dz1          db1 = Σ_n dz1
-//! ```
-//!
-//! luminal has no autograd; these are the chain rule written out as graph ops. All sizes are
-//! dynamic dimensions (`b`, `i`, `h`, `c`), so one compiled graph serves every batch and every
-//! MLP size.
+//! The MLP's forward pass and its analytic backward pass as luminal graphs (formulas in the
+//! [`mlp`](super) module docs).
 
 use luminal::prelude::{Axes2, Axis, Dyn, GraphTensor, Matmul, R0};
 
@@ -84,7 +68,7 @@ pub(crate) fn build_logits(g: &mut GraphBuilder<'_>) {
 }
 
 /// Inputs `x`, one-hot `y`, then the four parameters; outputs the loss `L` and `dW1`, `db1`,
-/// `dW2`, `db2` (see the [module docs](self)).
+/// `dW2`, `db2`.
 pub(crate) fn build_loss_and_grads(g: &mut GraphBuilder<'_>) {
     let x = g.input::<(B, I)>("x");
     let y = g.input::<(B, C)>("y");

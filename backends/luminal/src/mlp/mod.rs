@@ -3,8 +3,24 @@
 //!
 //! [`LuminalMlp`] runs the architecture of [`subspace_reference::mlp::Mlp`] (`fc1`, ReLU, `fc2`,
 //! parameters in the order of [`PARAMS`], `y = x W + b`) with luminal. Its backward pass is
-//! written out as graph ops (luminal `0.2.0` has no autograd; see the `graphs` module docs for
-//! the formulas), which is all the plugin contract needs: `dL/dw` at the mixed point.
+//! written out as graph ops (luminal `0.2.0` has no autograd), which is all the plugin contract
+//! needs: `dL/dw` at the mixed point.
+//!
+//! With `x` of dims `[b, i]`, one-hot labels `y` `[b, c]` and parameters `W1` `[i, h]`, `b1`
+//! `[h]`, `W2` `[h, c]`, `b2` `[c]` (the reference MLP's layout):
+//!
+//! ```text
+//! z1 = x W1 + b1        a = relu(z1)        z = a W2 + b2                 (forward)
+//! m  = max_c z          e = exp(z − m)      s = Σ_c e
+//! L  = (1/b) Σ_n Σ_c −y (z − m − ln s)                                      (loss)
+//! dz  = (e / s − y) / b
+//! dW2 = aᵀ dz           db2 = Σ_n dz
+//! dz1 = (dz W2ᵀ) ⊙ [z1 > 0]                                                 (ReLU' at 0 is 0)
+//! dW1 = xᵀ dz1          db1 = Σ_n dz1
+//! ```
+//!
+//! All sizes are dynamic dimensions (`b`, `i`, `h`, `c`), so one compiled graph serves every
+//! batch and every MLP size.
 
 mod eval;
 mod graphs;

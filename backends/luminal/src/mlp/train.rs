@@ -1,14 +1,4 @@
 //! Training the MLP through luminal, step by step along core's plugin contract.
-//!
-//! Step `t`, exactly as the reference's `train_step` (so both trace the same trajectory):
-//!
-//! 1. `points = schedule.points(t, layers)`;
-//! 2. `w = region.mix(&points)` — luminal lincomb graphs;
-//! 3. [`LuminalMlp::loss_and_grads`] at `w` — the compiled forward + analytic backward graph;
-//! 4. if `β > 0` and the shape has a pair: `R = cos2_regularizer(region, schedule.pair(t))`;
-//!    `G_i = copy_gradients(region, g, points, R, λ)` — luminal gram and lincomb graphs;
-//! 5. the reference's [`sgd_update`] (momentum, PyTorch semantics) on every copy, itself
-//!    written on `Backend` and so run by luminal lincomb graphs.
 
 use std::borrow::Borrow;
 
@@ -43,7 +33,17 @@ impl<T: Target> TrainState<T> {
     }
 }
 
-/// One training step on `batch` (see the [module docs](self)).
+/// One training step on `batch`.
+///
+/// Step `t`, exactly as the reference's `train_step` (so both trace the same trajectory):
+///
+/// 1. `points = schedule.points(t, layers)`;
+/// 2. `w = region.mix(&points)` — luminal lincomb graphs;
+/// 3. [`LuminalMlp::loss_and_grads`] at `w` — the compiled forward + analytic backward graph;
+/// 4. if `β > 0` and the shape has a pair: `R = cos2_regularizer(region, schedule.pair(t))`;
+///    `G_i = copy_gradients(region, g, points, R, λ)` — luminal gram and lincomb graphs;
+/// 5. the reference's [`sgd_update`] (momentum, PyTorch semantics) on every copy, itself
+///    written on `Backend` and so run by luminal lincomb graphs.
 ///
 /// Errors if the batch does not fit the MLP, the region's groups are not the MLP's parameters,
 /// the learning rate or weight decay is invalid, or the regularizer finds non-finite copies.
