@@ -80,13 +80,14 @@ impl Backend for Reference {
     /// `<a, b>`, `|a|²`, `|b|²` in one pass, summed in `f64`.
     fn gram(a: Tensor, b: Tensor) -> Gram<f64> {
         let (a, b) = (a.as_standard_layout(), b.as_standard_layout());
-        let [ab, aa, bb] = elements(&a).iter().zip(elements(&b)).fold(
-            [0.0; 3],
-            |[ab, aa, bb], (&x, &y)| {
-                let (x, y) = (x as f64, y as f64);
-                [ab + x * y, aa + x * x, bb + y * y]
-            },
-        );
+        let [ab, aa, bb] =
+            elements(&a)
+                .iter()
+                .zip(elements(&b))
+                .fold([0.0; 3], |[ab, aa, bb], (&x, &y)| {
+                    let (x, y) = (x as f64, y as f64);
+                    [ab + x * y, aa + x * x, bb + y * y]
+                });
         Gram { ab, aa, bb }
     }
 }

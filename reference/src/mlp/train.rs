@@ -1,0 +1,152 @@
+//! The subspace training loop of the [`Mlp`] through core's plugin contract (DESIGN.md, "The
+//! plugin contract"); the steps are listed on [`train_step`].
+//!
+//! Weight decay `λ` is applied per copy in `copy_gradients` (never in the SGD), which equals
+//! PyTorch's SGD `weight_decay`. The regularizer is evaluated at the copies before the step.
+//! Every random choice is a pure function of `(schedule.seed, t)`, so a run resumed from a
+//! saved [`TrainState`] continues exactly as an uninterrupted one.
+
+use std::borrow::Borrow;
+
+use subspace_core::{
+    Cos2, Cos2Config, PointSchedule, Region, Result, StepPoints, copy_gradients, cos2_regularizer,
+};
+
+use super::batch::Batch;
+use super::model::Mlp;
+use crate::backend::{Reference, Tensor};
+use crate::lr_schedule::LrSchedule;
+use crate::sgd::{PerCopy, Sgd, SgdState, sgd_init, sgd_update};
+
+/// Everything that fixes a training trajectory besides the initial copies and the batches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrainConfig {
+    /// Shape, sharing and seed of the points and regularizer pairs.
+    pub schedule: PointSchedule,
+    /// The learning rate per step.
+    pub lr: LrSchedule,
+    /// The momentum.
+    pub sgd: Sgd,
+    /// `λ`, L2 weight decay on every copy separately, added to each copy's gradient by
+    /// `copy_gradients` (the SGD applies none): PyTorch's SGD `weight_decay`.
+    pub weight_decay: f64,
+    /// `β` and `ε` of the cos² regularizer; `β = 0` skips it.
+    pub cos2: Cos2Config,
+}
+
+/// What a run carries from step to step; saving it and training on later resumes exactly.
+#[derive(Debug, Clone)]
+pub struct TrainState {
+    /// The copies of every parameter.
+    pub region: Region<Reference>,
+    /// One velocity per copy of every parameter.
+    pub optimizer: SgdState<Tensor>,
+    /// The next step's index `t`.
+    pub step: u64,
+}
+
+impl TrainState {
+    /// The state before step 0: fresh optimizer state.
+    pub fn new(region: Region<Reference>) -> Self {
+        Self {
+            region,
+            optimizer: sgd_init(),
+            step: 0,
+        }
+    }
+}
+
+/// What happened at one step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepRecord {
+    /// The step index `t`.
+    pub step: u64,
+    /// The point(s) the network was trained at.
+    pub points: StepPoints,
+    /// The learning rate used.
+    pub lr: f64,
+    /// The batch loss at `w(p)` (without the regularizer).
+    pub loss: f64,
+    /// The regularizer, if it was applied this step.
+    pub regularizer: Option<Cos2>,
+}
+
+/// One training step on `batch`, at step index `state.step = t`:
+///
+/// 1. `points = schedule.points(t, layers)`;
+/// 2. `w = region.mix(&points)` — the MLP at `w(p)`;
+/// 3. [`Mlp::loss_and_grads`] at `w` — the loss and `g = dL/dw(p)`;
+/// 4. if `β > 0` and the shape has a pair: `R = cos2_regularizer(region, schedule.pair(t))`;
+///    `G_i = copy_gradients(region, g, points, R, λ) = c_i(p) g + dR/dw_i + λ w_i`;
+/// 5. [`sgd_update`] with `η = lr.lr(t)` on every copy, then `region.set_copies`.
+///
+/// Errors if the batch does not fit the MLP, the region's groups are not the MLP's parameters,
+/// the learning rate or weight decay is invalid, or the regularizer finds non-finite copies.
+pub fn train_step(
+    mlp: &Mlp,
+    config: &TrainConfig,
+    state: TrainState,
+    batch: &Batch,
+) -> Result<(TrainState, StepRecord)> {
+    let TrainState {
+        mut region,
+        optimizer,
+        step,
+    } = state;
+    let points = config.schedule.points(step, region.layers());
+    let w = region.mix(&points)?;
+    let out = mlp.loss_and_grads(&w, batch)?;
+    let regularizer = match config.schedule.pair(step) {
+        Some(pair) if config.cos2.beta > 0.0 => Some(cos2_regularizer(&region, pair, config.cos2)?),
+        _ => None,
+    };
+    let grads = copy_gradients(
+        &region,
+        out.grads,
+        &points,
+        regularizer.as_ref(),
+        config.weight_decay,
+    )?;
+    let lr = config.lr.lr(step);
+    let updated = sgd_update::<Reference>(&config.sgd, lr, grads, optimizer, copies_of(&region))?;
+    region.set_copies(updated.params)?;
+    let record = StepRecord {
+        step,
+        points,
+        lr,
+        loss: out.loss,
+        regularizer,
+    };
+    let state = TrainState {
+        region,
+        optimizer: updated.state,
+        step: step + 1,
+    };
+    Ok((state, record))
+}
+
+/// [`train_step`] on every batch in order, from `state`; returns the final state and one
+/// record per step.
+pub fn train<I>(
+    mlp: &Mlp,
+    config: &TrainConfig,
+    mut state: TrainState,
+    batches: I,
+) -> Result<(TrainState, Vec<StepRecord>)>
+where
+    I: IntoIterator,
+    I::Item: Borrow<Batch>,
+{
+    let mut records = Vec::new();
+    for batch in batches {
+        let (next, record) = train_step(mlp, config, state, batch.borrow())?;
+        state = next;
+        records.push(record);
+    }
+    Ok((state, records))
+}
+
+/// `copies[group][copy]` of `region` (cheap handle clones).
+fn copies_of(region: &Region<Reference>) -> PerCopy<Tensor> {
+    region.groups().iter().map(|g| g.copies.clone()).collect()
+}
