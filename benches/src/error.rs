@@ -1,0 +1,34 @@
+//! Errors of the benchmark harness.
+
+use thiserror::Error;
+
+/// A benchmark that could not run.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The subspace math or a backend failed.
+    #[error(transparent)]
+    Subspace(#[from] subspace_core::Error),
+    /// A command-line setting that the harness cannot use.
+    #[error("invalid setting {setting} = {value}: expected {expected}")]
+    InvalidSetting {
+        /// The setting's name.
+        setting: &'static str,
+        /// The rejected value.
+        value: String,
+        /// What is accepted.
+        expected: &'static str,
+    },
+    /// The report could not be written.
+    #[error("could not write the report: {0}")]
+    Write(#[from] std::io::Error),
+}
+
+impl From<subspace_core::BackendError> for Error {
+    fn from(e: subspace_core::BackendError) -> Self {
+        Self::Subspace(e.into())
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

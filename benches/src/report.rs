@@ -1,0 +1,206 @@
+//! The Markdown of the report: machine, STREAM, kernels and per-step overhead tables.
+
+use std::fmt::Write as _;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::machine::Machine;
+use crate::stream::StreamResult;
+use crate::sweep::KernelTiming;
+use crate::workload::Workload;
+
+/// `1.23 ms`, `45.6 µs`: seconds with three significant digits and a readable unit.
+pub fn duration(seconds: f64) -> String {
+    let (value, unit) = if seconds >= 1.0 {
+        (seconds, "s")
+    } else if seconds >= 1e-3 {
+        (seconds * 1e3, "ms")
+    } else if seconds >= 1e-6 {
+        (seconds * 1e6, "µs")
+    } else {
+        (seconds * 1e9, "ns")
+    };
+    let decimals = if value >= 100.0 {
+        0
+    } else if value >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{value:.decimals$} {unit}")
+}
+
+/// Bytes per second in GB/s (10⁹ bytes), one decimal.
+pub fn gb_per_s(bytes_per_second: f64) -> String {
+    format!("{:.1}", bytes_per_second / 1e9)
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`.
+pub fn today() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The Gregorian date of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// The machine, the command and the load around the run, as a Markdown list.
+pub fn machine_section(
+    machine: &Machine,
+    command: &str,
+    load_before: Option<[f64; 3]>,
+    load_after: Option<[f64; 3]>,
+) -> String {
+    let gib = |b: u64| format!("{:.1} GiB", b as f64 / f64::from(1 << 30));
+    let load = |l: Option<[f64; 3]>| {
+        l.map_or("unknown".into(), |[a, b, c]| {
+            format!("{a:.2} {b:.2} {c:.2}")
+        })
+    };
+    let mut s = String::new();
+    let _ = writeln!(s, "- date: {}", today());
+    let _ = writeln!(s, "- command: `{command}`");
+    let _ = writeln!(
+        s,
+        "- CPU: {}, {} threads available; L3 {}; memory {}",
+        machine.cpu.as_deref().unwrap_or("unknown"),
+        machine.threads,
+        machine
+            .l3_bytes
+            .map_or("unknown".into(), |b| format!("{} MiB", b >> 20)),
+        machine.memory_bytes.map_or("unknown".into(), gib),
+    );
+    let _ = writeln!(
+        s,
+        "- load average (1, 5, 15 min) before: {}; after: {}",
+        load(load_before),
+        load(load_after)
+    );
+    s
+}
+
+/// STREAM results as a table: one row per array size and thread count.
+pub fn stream_table(results: &[StreamResult]) -> String {
+    let mut s = String::from(
+        "| threads | array | copy best GB/s | copy median | triad best GB/s | triad median |\n\
+         |---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in results {
+        let _ = writeln!(
+            s,
+            "| {} | {} MiB | {} | {} | {} | {} |",
+            r.threads,
+            (r.elements * size_of::<f32>()) >> 20,
+            gb_per_s(r.copy.best()),
+            gb_per_s(r.copy.median()),
+            gb_per_s(r.triad.best()),
+            gb_per_s(r.triad.median()),
+        );
+    }
+    s
+}
+
+/// Kernel timings as a table: a row per workload, a column per backend; each cell is the
+/// median time `± spread`, the achieved GB/s and its share of `triad` bytes per second.
+pub fn kernel_table(timings: &[KernelTiming], triad: f64) -> String {
+    let mut backends: Vec<&str> = Vec::new();
+    let mut workloads: Vec<Workload> = Vec::new();
+    for t in timings {
+        if !backends.contains(&t.backend.as_str()) {
+            backends.push(&t.backend);
+        }
+        if !workloads.contains(&t.workload) {
+            workloads.push(t.workload);
+        }
+    }
+    let mut s = String::from("| kernel | m | n | MB moved |");
+    for b in &backends {
+        let _ = write!(s, " {b}: time, GB/s, % triad |");
+    }
+    s.push_str("\n|---|---:|---:|---:|");
+    s.push_str(&"---:|".repeat(backends.len()));
+    s.push('\n');
+    for w in workloads {
+        let _ = write!(
+            s,
+            "| {} | {} | {} | {:.3} |",
+            w.kernel,
+            w.copies,
+            w.params,
+            w.bytes() as f64 / 1e6
+        );
+        for b in &backends {
+            match timings.iter().find(|t| t.workload == w && t.backend == *b) {
+                Some(t) => {
+                    let _ = write!(
+                        s,
+                        " {} ±{:.0}%, {}, {:.0}% |",
+                        duration(t.seconds.median),
+                        100.0 * t.seconds.spread(),
+                        gb_per_s(t.bandwidth()),
+                        100.0 * t.bandwidth() / triad
+                    );
+                }
+                None => s.push_str(" – |"),
+            }
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timing::Stats;
+    use crate::workload::Kernel;
+
+    #[test]
+    fn durations_pick_a_unit() {
+        assert_eq!(duration(1.5), "1.50 s");
+        assert_eq!(duration(0.0123), "12.3 ms");
+        assert_eq!(duration(456e-6), "456 µs");
+        assert_eq!(duration(7e-9), "7.00 ns");
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(20_000), (2024, 10, 4));
+    }
+
+    #[test]
+    fn kernel_table_has_a_cell_per_backend() {
+        let w = Workload {
+            kernel: Kernel::Mix,
+            copies: 2,
+            params: 1000,
+        };
+        let seconds = Stats::of(vec![1e-6]).unwrap();
+        let t = |backend: &str| KernelTiming {
+            backend: backend.into(),
+            workload: w,
+            seconds,
+        };
+        let table = kernel_table(&[t("a"), t("b")], 24e9);
+        let row = table.lines().nth(2).unwrap();
+        // 12 kB in 1 µs is 12 GB/s, half of 24.
+        assert_eq!(
+            row,
+            "| mix | 2 | 1000 | 0.012 | 1.00 µs ±0%, 12.0, 50% | 1.00 µs ±0%, 12.0, 50% |"
+        );
+    }
+}
