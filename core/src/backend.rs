@@ -39,7 +39,8 @@ impl HostTensor {
     ///
     /// Errors if the product of `dims` is not `data.len()`. A tensor with no dims is a scalar.
     pub fn new(dims: Vec<usize>, data: Vec<f32>) -> Result<Self> {
-        let expected = dims.iter().product::<usize>();
+        // Saturating: a product beyond `usize::MAX` is no vector's length (and 0 stays 0).
+        let expected = dims.iter().fold(1usize, |p, &d| p.saturating_mul(d));
         if expected != data.len() {
             return Err(Error::LengthMismatch {
                 operation: "HostTensor::new",

@@ -17,11 +17,13 @@ impl Logits {
                 what: "classes",
             });
         }
-        if data.len() != rows * classes {
+        // Saturating: a product beyond `usize::MAX` is no vector's length.
+        let expected = rows.saturating_mul(classes);
+        if data.len() != expected {
             return Err(Error::LengthMismatch {
                 operation: "Logits::new",
                 what: "logits for rows x classes",
-                expected: rows * classes,
+                expected,
                 found: data.len(),
             });
         }
