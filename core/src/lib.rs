@@ -67,4 +67,6 @@ pub use region_file::{
 };
 pub use regularizer::{Cos2, Cos2Config, DEFAULT_EPS, Pair, cos2_grads, cos2_regularizer};
 pub use sampler::{PointSchedule, Sharing, StepPoints, sample_point, sample_step};
-pub use shape::{Alpha, Coefficients, Point, SIMPLEX_SUM_TOLERANCE, Shape, SimplexPoint};
+pub use shape::{
+    Alpha, Coefficients, MAX_COPIES, Point, SIMPLEX_SUM_TOLERANCE, Shape, SimplexPoint,
+};

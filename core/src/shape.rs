@@ -22,6 +22,10 @@ use crate::error::{Error, Result};
 /// How far the coordinates of a simplex point may sum from one and still be accepted.
 pub const SIMPLEX_SUM_TOLERANCE: f64 = 1e-6;
 
+/// The most copies a shape may have (`2^16`), far beyond any region worth training; it keeps
+/// the coefficients, midpoint and vertices of every valid shape small enough to allocate.
+pub const MAX_COPIES: usize = 1 << 16;
+
 /// The shape of the region learned in one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Shape {
@@ -51,15 +55,21 @@ impl Shape {
                     .into(),
             });
         }
+        if degree >= MAX_COPIES {
+            return Err(Error::InvalidShape {
+                shape: "bezier",
+                reason: format!("degree {degree}; expected at most {}", MAX_COPIES - 1),
+            });
+        }
         Ok(Self::Bezier { degree })
     }
 
     /// A simplex with `vertices` vertices.
     pub fn simplex(vertices: usize) -> Result<Self> {
-        if vertices < 2 {
+        if !(2..=MAX_COPIES).contains(&vertices) {
             return Err(Error::InvalidShape {
                 shape: "simplex",
-                reason: format!("{vertices} vertices; expected at least 2"),
+                reason: format!("{vertices} vertices; expected 2 to {MAX_COPIES}"),
             });
         }
         Ok(Self::Simplex { vertices })
@@ -79,7 +89,8 @@ impl Shape {
         match self {
             Self::Point => 1,
             Self::Line => 2,
-            Self::Bezier { degree } => degree + 1,
+            // Saturating for hand-built shapes that skipped validation.
+            Self::Bezier { degree } => degree.saturating_add(1),
             Self::Simplex { vertices } => vertices,
         }
     }
@@ -126,10 +137,11 @@ impl Shape {
 
     /// The mixing coefficients `c(p)` at `point`, one per copy.
     ///
-    /// Errors if the point is of another kind than the shape (a curve coordinate for a simplex,
-    /// a simplex point of the wrong dimension).
+    /// Errors if the shape is invalid (built by hand, see [`Shape::validate`]) or the point is of
+    /// another kind than the shape (a curve coordinate for a simplex, a simplex point of the
+    /// wrong dimension).
     pub fn coefficients(self, point: &Point) -> Result<Coefficients> {
-        let c = match (self, point) {
+        let c = match (self.validate()?, point) {
             (Self::Point, Point::Origin) => vec![1.0],
             (Self::Line, Point::Curve(a)) => vec![1.0 - a.0, a.0],
             (Self::Bezier { degree }, Point::Curve(a)) => bernstein(degree, a.0),
