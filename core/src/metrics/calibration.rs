@@ -4,6 +4,10 @@ use crate::error::{Error, Result};
 /// The paper's number of equal-width confidence bins.
 pub const DEFAULT_ECE_BINS: usize = 20;
 
+/// The most confidence bins [`calibration`] accepts (`2^20`): far finer than any calibration
+/// study uses, and small enough that the bins can always be allocated.
+pub const MAX_ECE_BINS: usize = 1 << 20;
+
 /// One confidence bin of a reliability diagram.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct CalibrationBin {
@@ -25,14 +29,16 @@ pub struct Calibration {
 }
 
 /// ECE over `bins` equal-width bins of the max softmax confidence (SPEC.md §6; default 20).
+///
+/// Errors on empty logits, bad labels, or `bins` outside `1..=`[`MAX_ECE_BINS`].
 pub fn calibration(logits: &Logits, labels: &[usize], bins: usize) -> Result<Calibration> {
     logits.check_nonempty("calibration")?;
     logits.check_labels(labels)?;
-    if bins == 0 {
+    if !(1..=MAX_ECE_BINS).contains(&bins) {
         return Err(Error::InvalidNumber {
             what: "ECE bins",
-            value: 0.0,
-            expected: "at least 1 bin",
+            value: bins as f64,
+            expected: "between 1 and MAX_ECE_BINS = 2^20 bins",
         });
     }
     let mut out = vec![CalibrationBin::default(); bins];

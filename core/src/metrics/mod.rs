@@ -5,7 +5,7 @@ mod diversity;
 mod ensemble;
 mod logits;
 
-pub use calibration::{Calibration, CalibrationBin, DEFAULT_ECE_BINS, calibration};
+pub use calibration::{Calibration, CalibrationBin, DEFAULT_ECE_BINS, MAX_ECE_BINS, calibration};
 pub use diversity::{CopyDistance, copy_distance, disagreement, mean_total_variation};
 pub use ensemble::{Combine, ensemble};
 pub use logits::{Logits, accuracy, nll};
