@@ -1,0 +1,387 @@
+//! Hostile input to core's public API: NaN and infinities, empty, huge or mismatched dims,
+//! off-domain points, too few copies, wrong numbers of gradients, bad pairs, bad labels and
+//! logits, bad ECE bins, bad EMA decays, corrupt region files. Every call must return a typed
+//! `Err` (or, where the input is valid after all, `Ok`) and never panic; proptest reports a
+//! panic as a failure.
+
+use std::path::PathBuf;
+
+use proptest::collection::vec;
+use proptest::prelude::*;
+use subspace_core::metrics::{
+    Combine, Logits, MAX_ECE_BINS, accuracy, calibration, copy_distance, disagreement, ensemble,
+    grid, mean_total_variation, nll,
+};
+use subspace_core::{
+    Backend, Cos2, Cos2Config, Error, Group, HostTensor, MAX_COPIES, Pair, Point, Region,
+    SIMPLEX_SUM_TOLERANCE, Shape, SimplexPoint, StepPoints, copy_gradients, cos2_regularizer,
+    ema_init, ema_update, mix, read_region_file, swa_init, swa_update,
+};
+use subspace_reference::{Cpu, Reference};
+
+type T = <Reference as Backend>::Tensor;
+
+/// Cases per property: `PROPTEST_CASES`, else 64.
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(64);
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// Any `f64`, with the special values made frequent.
+fn hostile_f64() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        Just(f64::NAN),
+        Just(f64::INFINITY),
+        Just(f64::NEG_INFINITY),
+        Just(-0.0),
+        Just(f64::MAX),
+        Just(f64::MIN_POSITIVE),
+        Just(1.0 + f64::EPSILON),
+        Just(-f64::MIN_POSITIVE),
+        any::<f64>(),
+        -2.0..2.0f64,
+    ]
+}
+
+/// Any `f32`, with the special values made frequent.
+fn hostile_f32() -> impl Strategy<Value = f32> {
+    prop_oneof![
+        Just(f32::NAN),
+        Just(f32::INFINITY),
+        Just(f32::NEG_INFINITY),
+        Just(f32::MAX),
+        any::<f32>(),
+        -4.0..4.0f32,
+    ]
+}
+
+/// Sizes and counts: zero, one, small, and huge ones that overflow products.
+fn hostile_count() -> impl Strategy<Value = usize> {
+    prop_oneof![
+        Just(0usize),
+        Just(1),
+        2..6usize,
+        Just(usize::MAX),
+        Just(usize::MAX / 2 + 1),
+        Just(1usize << 40),
+    ]
+}
+
+fn tensor(dims: Vec<usize>, fill: f32) -> T {
+    let len = dims.iter().product();
+    Reference::from_host(
+        &HostTensor::new(dims, vec![fill; len]).expect("dims fit the data"),
+        &Cpu,
+    )
+}
+
+fn group(name: &str, layer: usize, copies: Vec<T>) -> Group<T> {
+    Group {
+        name: name.into(),
+        layer,
+        regularized: true,
+        copies,
+    }
+}
+
+fn line(dims: Vec<usize>) -> Region<Reference> {
+    let copies = vec![tensor(dims.clone(), 1.0), tensor(dims, 2.0)];
+    Region::new(Shape::Line, vec![group("w", 0, copies)]).expect("a valid line")
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn curve_points_outside_the_unit_interval_are_errors(a in hostile_f64()) {
+        let valid = a.is_finite() && (0.0..=1.0).contains(&a);
+        prop_assert_eq!(Point::curve(a).is_ok(), valid);
+        if !valid {
+            let typed = matches!(Point::curve(a), Err(Error::AlphaOutOfDomain { .. }));
+            prop_assert!(typed);
+        }
+    }
+
+    #[test]
+    fn simplex_points_off_the_simplex_are_errors(t in vec(hostile_f64(), 0..6)) {
+        let valid = t.len() >= 2
+            && t.iter().all(|x| x.is_finite() && *x >= 0.0)
+            && (t.iter().sum::<f64>() - 1.0).abs() <= SIMPLEX_SUM_TOLERANCE;
+        let result = SimplexPoint::new(t);
+        prop_assert_eq!(result.is_ok(), valid);
+        if !valid {
+            let typed = matches!(result, Err(Error::SimplexOutOfDomain { .. }));
+            prop_assert!(typed);
+        }
+    }
+
+    #[test]
+    fn shapes_with_too_few_or_too_many_copies_are_errors(n in hostile_count()) {
+        // A valid shape must be usable: its copies, midpoint, vertices and coefficients.
+        for shape in [Shape::bezier(n), Shape::simplex(n)].into_iter().flatten() {
+            let m = shape.copies();
+            prop_assert!((2..=MAX_COPIES).contains(&m));
+            let mid = shape.coefficients(&shape.midpoint()).unwrap();
+            prop_assert_eq!(mid.len(), m);
+            prop_assert!(shape.vertex(0).is_some());
+        }
+        prop_assert!(Shape::bezier(0).is_err());
+        prop_assert!(Shape::simplex(n.min(1)).is_err());
+        let hand_built = [Shape::Bezier { degree: 0 }, Shape::Simplex { vertices: n.min(1) }];
+        for shape in hand_built {
+            prop_assert!(shape.validate().is_err());
+            prop_assert!(Region::<Reference>::new(shape, vec![group("w", 0, vec![tensor(vec![1], 0.0)])]).is_err());
+        }
+    }
+
+    #[test]
+    fn host_tensors_with_dims_that_do_not_fit_the_data_are_errors(
+        dims in vec(hostile_count(), 0..4),
+        len in 0..40usize,
+    ) {
+        // The true product: 0 if any dim is 0, else none when it overflows.
+        let product = if dims.contains(&0) {
+            Some(0)
+        } else {
+            dims.iter().try_fold(1usize, |p, &d| p.checked_mul(d))
+        };
+        let fits = product == Some(len);
+        let result = HostTensor::new(dims, vec![0.0; len]);
+        prop_assert_eq!(result.is_ok(), fits);
+        if !fits {
+            let is_length_mismatch = matches!(result, Err(Error::LengthMismatch { .. }));
+            prop_assert!(is_length_mismatch);
+        }
+    }
+
+    #[test]
+    fn regions_with_wrong_copy_counts_or_dims_are_errors(
+        copies in 0..5usize,
+        mismatch in any::<bool>(),
+        empty in any::<bool>(),
+    ) {
+        let groups = if empty {
+            Vec::new()
+        } else {
+            let mut c: Vec<T> = (0..copies).map(|_| tensor(vec![2, 3], 1.0)).collect();
+            if mismatch && copies > 1 {
+                c[copies - 1] = tensor(vec![3, 2], 1.0);
+            }
+            vec![group("w", 0, c)]
+        };
+        let valid = !empty && copies == 2 && !mismatch;
+        prop_assert_eq!(Region::<Reference>::new(Shape::Line, groups).is_ok(), valid);
+    }
+
+    #[test]
+    fn mixes_of_the_wrong_copies_or_points_are_errors(
+        copies in 0..5usize,
+        wrong_dims in any::<bool>(),
+        layers_given in 0..3usize,
+        t in vec(hostile_f64(), 3),
+    ) {
+        let c = Shape::Line.coefficients(&Point::curve(0.25).unwrap()).unwrap();
+        let mut tensors: Vec<T> = (0..copies).map(|_| tensor(vec![3], 1.0)).collect();
+        if wrong_dims && copies > 1 {
+            tensors[0] = tensor(vec![4], 1.0);
+        }
+        let valid = copies == 2 && !wrong_dims;
+        prop_assert_eq!(mix::<Reference>(&tensors, &c).is_ok(), valid);
+
+        // Layer 2 needs three layerwise points; a simplex point does not belong to a line.
+        let region = Region::<Reference>::new(
+            Shape::Line,
+            vec![group("a", 0, vec![tensor(vec![2], 1.0), tensor(vec![2], 2.0)]),
+                 group("b", 2, vec![tensor(vec![1], 1.0), tensor(vec![1], 2.0)])],
+        ).unwrap();
+        let points = StepPoints::Layerwise(vec![Point::curve(0.5).unwrap(); layers_given]);
+        prop_assert!(region.mix(&points).is_err());
+        if let Ok(p) = Point::simplex(t) {
+            prop_assert!(region.at(&p).is_err());
+        }
+    }
+
+    #[test]
+    fn wrong_gradients_are_errors(
+        count in 0..4usize,
+        wrong_dims in any::<bool>(),
+        decay in hostile_f64(),
+    ) {
+        let region = line(vec![2, 2]);
+        let points = StepPoints::Shared(Point::curve(0.5).unwrap());
+        let mut grads: Vec<T> = (0..count).map(|_| tensor(vec![2, 2], 1.0)).collect();
+        if wrong_dims && count > 0 {
+            grads[0] = tensor(vec![4], 1.0);
+        }
+        let valid = count == 1 && !wrong_dims;
+        prop_assert_eq!(region.scatter(grads.clone(), &points).is_ok(), valid);
+        let all_valid = valid && decay.is_finite();
+        prop_assert_eq!(copy_gradients(&region, grads.clone(), &points, None, decay).is_ok(), all_valid);
+        let mut copies = vec![vec![tensor(vec![2, 2], 0.0); 2]];
+        if wrong_dims {
+            copies[0][1] = tensor(vec![2, 3], 0.0);
+        }
+        copies.truncate(count.min(1));
+        let mut r = region.clone();
+        prop_assert_eq!(r.set_copies(copies).is_ok(), count >= 1 && !wrong_dims);
+    }
+
+    #[test]
+    fn bad_pairs_are_errors(i in hostile_count(), j in hostile_count(), m in hostile_count()) {
+        let valid = i != j && i < m && j < m;
+        prop_assert_eq!(Pair::new(i, j, m).is_ok(), valid);
+        // A pair of a larger region used with a line, at every entry point.
+        let region = line(vec![3]);
+        if let Ok(pair) = Pair::new(i, j, m) {
+            let fits = i < 2 && j < 2;
+            prop_assert_eq!(cos2_regularizer(&region, pair, Cos2Config::default()).is_ok(), fits);
+            prop_assert_eq!(copy_distance(&region, pair, true).is_ok(), fits);
+            let foreign = Cos2::from_sums(pair, 1.0, 1.0, 1.0, Cos2Config::default());
+            let points = StepPoints::Shared(Point::curve(0.5).unwrap());
+            let g = vec![tensor(vec![3], 1.0)];
+            prop_assert_eq!(copy_gradients(&region, g, &points, Some(&foreign), 0.0).is_ok(), fits);
+        }
+    }
+
+    #[test]
+    fn non_finite_copies_and_bad_settings_of_the_regularizer_are_errors(
+        bad in hostile_f32(),
+        beta in hostile_f64(),
+        eps in hostile_f64(),
+        regularized in any::<bool>(),
+    ) {
+        let copies = vec![
+            Reference::from_host(&HostTensor::new(vec![2], vec![1.0, bad]).unwrap(), &Cpu),
+            tensor(vec![2], 1.0),
+        ];
+        let region = Region::<Reference>::new(
+            Shape::Line,
+            vec![Group { name: "w".into(), layer: 0, regularized, copies }],
+        ).unwrap();
+        let pair = Pair::new(0, 1, 2).unwrap();
+        let ok = cos2_regularizer(&region, pair, Cos2Config::default()).is_ok();
+        // Squares of huge finite values overflow to infinity, which is an error too.
+        let finite_sums = (f64::from(bad) * f64::from(bad)).is_finite();
+        prop_assert_eq!(ok, regularized && finite_sums);
+        let valid_config = beta.is_finite() && beta >= 0.0 && eps.is_finite() && eps >= 0.0;
+        prop_assert_eq!(Cos2Config::new(beta, eps).is_ok(), valid_config);
+    }
+
+    #[test]
+    fn bad_averaging_inputs_are_errors(
+        decay in hostile_f64(),
+        count in 0..3usize,
+        wrong_dims in any::<bool>(),
+    ) {
+        let params = || vec![tensor(vec![2], 1.0)];
+        let valid_decay = decay.is_finite() && (0.0..1.0).contains(&decay);
+        prop_assert_eq!(ema_init::<Reference>(params(), decay).is_ok(), valid_decay);
+        let mut next: Vec<T> = (0..count).map(|_| tensor(vec![2], 2.0)).collect();
+        if wrong_dims && count > 0 {
+            next[0] = tensor(vec![3], 2.0);
+        }
+        let valid = count == 1 && !wrong_dims;
+        prop_assert_eq!(swa_update::<Reference>(swa_init::<Reference>(params()), next.clone()).is_ok(), valid);
+        let ema = ema_init::<Reference>(params(), 0.5).unwrap();
+        prop_assert_eq!(ema_update::<Reference>(ema, next).is_ok(), valid);
+    }
+
+    #[test]
+    fn bad_logits_are_errors(
+        rows in hostile_count(),
+        classes in hostile_count(),
+        data in vec(hostile_f32(), 0..12),
+    ) {
+        let fits = rows.checked_mul(classes) == Some(data.len());
+        let valid = classes >= 1 && fits && data.iter().all(|x| x.is_finite());
+        prop_assert_eq!(Logits::new(rows, classes, data).is_ok(), valid);
+    }
+
+    #[test]
+    fn bad_labels_bins_and_members_are_errors(
+        rows in 0..5usize,
+        labels in vec(0..5usize, 0..6),
+        bins in hostile_count(),
+        other_rows in 0..5usize,
+    ) {
+        let logits = Logits::new(rows, 3, vec![0.5; rows * 3]).unwrap();
+        let valid = rows > 0 && labels.len() == rows && labels.iter().all(|&l| l < 3);
+        prop_assert_eq!(accuracy(&logits, &labels).is_ok(), valid);
+        prop_assert_eq!(nll(&logits, &labels).is_ok(), valid);
+        // Bins: at least one, at most MAX_ECE_BINS (more is an error, not an abort).
+        let bins_ok = (1..=MAX_ECE_BINS).contains(&bins);
+        prop_assert_eq!(calibration(&logits, &labels, bins).is_ok(), valid && bins_ok);
+        let other = Logits::new(other_rows, 3, vec![1.0; other_rows * 3]).unwrap();
+        let same = rows == other_rows && rows > 0;
+        prop_assert_eq!(disagreement(&logits, &other).is_ok(), same);
+        prop_assert_eq!(mean_total_variation(&logits, &other).is_ok(), same);
+        prop_assert_eq!(ensemble(&[logits.clone(), other], Combine::LogitMean).is_ok(), rows == other_rows);
+        prop_assert!(ensemble(&[], Combine::ProbabilityMean).is_err());
+        prop_assert!(grid(rows.min(1)).is_err());
+    }
+
+    #[test]
+    fn corrupt_region_files_are_errors(bytes in vec(any::<u8>(), 0..64)) {
+        let path = scratch(&format!("garbage-{}", bytes.len()));
+        std::fs::write(&path, &bytes).unwrap();
+        let result = read_region_file(&path);
+        std::fs::remove_file(&path).unwrap();
+        prop_assert!(result.is_err());
+        prop_assert!(read_region_file(&path).is_err());
+    }
+}
+
+/// A file path in the system's temporary directory, unique to this process.
+fn scratch(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("subspace-hostile-{}-{name}", std::process::id()))
+}
+
+/// A safetensors file with no tensors and the given metadata.
+fn header_only(metadata: &[(&str, &str)]) -> Vec<u8> {
+    let entries: Vec<String> = metadata
+        .iter()
+        .map(|(k, v)| format!("\"{k}\":\"{v}\""))
+        .collect();
+    let json = format!("{{\"__metadata__\":{{{}}}}}", entries.join(","));
+    let mut bytes = (json.len() as u64).to_le_bytes().to_vec();
+    bytes.extend(json.as_bytes());
+    bytes
+}
+
+#[test]
+fn region_files_with_hostile_metadata_are_errors() {
+    let shapes = [
+        "bezier:18446744073709551615",
+        "simplex:18446744073709551615",
+        "bezier:0",
+        "simplex:1",
+        "simplex:-3",
+        "torus",
+    ];
+    for shape in shapes {
+        for groups in ["1", "18446744073709551615", "-1", "x"] {
+            let bytes = header_only(&[
+                ("subspace.format", "subspace-region/1"),
+                ("subspace.shape", shape),
+                ("subspace.groups", groups),
+                ("subspace.group.0.name", "w"),
+                ("subspace.group.0.layer", "0"),
+                ("subspace.group.0.regularized", "true"),
+            ]);
+            let path = scratch(&format!("meta-{}-{groups}", shape.replace(':', "-")));
+            std::fs::write(&path, bytes).unwrap();
+            assert!(
+                read_region_file(&path).is_err(),
+                "{shape} with {groups} groups"
+            );
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+}
