@@ -51,12 +51,14 @@
 #![deny(missing_docs)]
 
 mod backend;
+mod cpu_matmul;
 mod graph;
 pub mod mlp;
 mod target;
 mod tensor;
 
 pub use backend::{BLOCK, Luminal};
+pub use cpu_matmul::MatMul2DAxis2;
 #[cfg(feature = "cuda")]
 pub use target::Cuda;
 pub use target::{Cpu, Target};

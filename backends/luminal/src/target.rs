@@ -5,6 +5,8 @@ use std::fmt::Debug;
 
 use luminal::prelude::{CPUCompiler, GenericCompiler, Graph, GraphTensor};
 
+use crate::cpu_matmul::MatMul2DAxis2;
+
 /// A luminal compiler stack for one device, used as the [`Backend::Device`] of
 /// [`Luminal`](crate::Luminal).
 ///
@@ -21,8 +23,9 @@ pub trait Target: Clone + Copy + Debug + Default + PartialEq + Eq + Send + Sync 
     fn compile(graph: &mut Graph, outputs: &mut Vec<GraphTensor<()>>);
 }
 
-/// luminal's CPU compilers: [`GenericCompiler`] (CSE, arithmetic elimination) then
-/// [`CPUCompiler`] (matmul to `matrixmultiply::sgemm`, fused unary chains).
+/// luminal's CPU compilers: [`GenericCompiler`] (CSE, arithmetic elimination), [`MatMul2DAxis2`]
+/// (2-D matmuls to `matrixmultiply::sgemm`; it fixes a bug of luminal `0.2.0`, see its docs),
+/// then [`CPUCompiler`] (batched matmuls, fused unary chains).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Cpu;
 
@@ -30,7 +33,10 @@ impl Target for Cpu {
     const NAME: &'static str = "luminal-cpu";
 
     fn compile(graph: &mut Graph, outputs: &mut Vec<GraphTensor<()>>) {
-        graph.compile(<(GenericCompiler, CPUCompiler)>::default(), outputs);
+        graph.compile(
+            <(GenericCompiler, MatMul2DAxis2, CPUCompiler)>::default(),
+            outputs,
+        );
     }
 }
 
