@@ -1,0 +1,245 @@
+//! The suite rejects deliberately broken backends: the reference with one flaw each.
+//!
+//! [`Flawed<F>`] is a decorator over the reference backend that swaps in one faulty operation;
+//! each test asserts that the checks which should notice the flaw return `Err`, naming the
+//! property and the input, and that checks which do not use the faulty operation still pass
+//! (so the rejections are specific, not noise).
+
+use std::marker::PhantomData;
+
+use subspace_conformance::{
+    DEFAULT_CASES, Failure, Report, SuiteConfig, check_copy_distance, check_copy_gradients,
+    check_cos2, check_cos2_finite_differences, check_golden, check_mix, check_partition_of_unity,
+    check_scatter, check_swa, check_vertices_exact,
+};
+use subspace_core::{Backend, BackendError, Gram, HostTensor};
+use subspace_reference::{Cpu, Reference, Tensor};
+
+/// One faulty operation; the others are the reference's.
+trait Flaw: 'static {
+    const NAME: &'static str;
+
+    fn lincomb(terms: Vec<(f64, Tensor)>) -> Tensor {
+        Reference::lincomb(terms)
+    }
+
+    fn gram(a: Tensor, b: Tensor) -> Gram<f64> {
+        Reference::gram(a, b)
+    }
+}
+
+/// The reference backend with the flaw `F`.
+#[derive(Debug)]
+struct Flawed<F>(PhantomData<F>);
+
+impl<F: Flaw> Backend for Flawed<F> {
+    type Device = Cpu;
+    type Tensor = Tensor;
+    type Scalar = f64;
+
+    fn name(_device: &Cpu) -> String {
+        F::NAME.into()
+    }
+
+    fn from_host(tensor: &HostTensor, device: &Cpu) -> Tensor {
+        Reference::from_host(tensor, device)
+    }
+
+    fn tensor_to_host(tensor: Tensor) -> Result<HostTensor, BackendError> {
+        Reference::tensor_to_host(tensor)
+    }
+
+    fn to_host(scalars: Vec<f64>) -> Result<Vec<f64>, BackendError> {
+        Reference::to_host(scalars)
+    }
+
+    fn dims(tensor: &Tensor) -> Vec<usize> {
+        Reference::dims(tensor)
+    }
+
+    fn lincomb(terms: Vec<(f64, Tensor)>) -> Tensor {
+        F::lincomb(terms)
+    }
+
+    fn dot(a: Tensor, b: Tensor) -> f64 {
+        F::gram(a, b).ab
+    }
+
+    fn gram(a: Tensor, b: Tensor) -> Gram<f64> {
+        F::gram(a, b)
+    }
+}
+
+/// `lincomb` forgets its last term (an off-by-one in a kernel's loop).
+struct DropsLastTerm;
+
+impl Flaw for DropsLastTerm {
+    const NAME: &'static str = "drops-last-term";
+
+    fn lincomb(mut terms: Vec<(f64, Tensor)>) -> Tensor {
+        if terms.len() > 1 {
+            terms.pop();
+        }
+        Reference::lincomb(terms)
+    }
+}
+
+/// `<a, b>` comes back with the wrong sign (norms are right), so cos² keeps its value but its
+/// gradient points the wrong way.
+struct WrongSignDot;
+
+impl Flaw for WrongSignDot {
+    const NAME: &'static str = "wrong-sign-dot";
+
+    fn gram(a: Tensor, b: Tensor) -> Gram<f64> {
+        let g = Reference::gram(a, b);
+        Gram { ab: -g.ab, ..g }
+    }
+}
+
+/// `<a, b>` is 0.1% too large: a subtle accumulation bug.
+struct PerturbedDot;
+
+impl Flaw for PerturbedDot {
+    const NAME: &'static str = "perturbed-dot";
+
+    fn gram(a: Tensor, b: Tensor) -> Gram<f64> {
+        let g = Reference::gram(a, b);
+        Gram {
+            ab: g.ab * 1.001,
+            ..g
+        }
+    }
+}
+
+/// Affine combinations computed in `f32` as `x_0 + Σ_{k>0} c_k (x_k − x_0)`: within rounding
+/// of the right value, but not the endpoint itself at a vertex.
+struct LerpInF32;
+
+impl Flaw for LerpInF32 {
+    const NAME: &'static str = "lerp-in-f32";
+
+    fn lincomb(terms: Vec<(f64, Tensor)>) -> Tensor {
+        let sum: f64 = terms.iter().map(|(c, _)| c).sum();
+        if terms.len() < 2 || (sum - 1.0).abs() > 1e-12 {
+            return Reference::lincomb(terms);
+        }
+        let x0 = terms[0].1.clone();
+        let out = terms[1..].iter().fold((*x0).clone(), |mut acc, (c, x)| {
+            let c = *c as f32;
+            acc.iter_mut()
+                .zip(x.iter().zip(x0.iter()))
+                .for_each(|(a, (&xk, &x0k))| *a += c * (xk - x0k));
+            acc
+        });
+        Tensor::new(out)
+    }
+}
+
+type Check = fn(&Cpu, &SuiteConfig) -> Result<Report, Failure>;
+
+/// Asserts that every check in `rejecting` fails on `B`, naming its property and an input, and
+/// that every check in `passing` succeeds.
+fn assert_rejected<B: Backend<Device = Cpu>>(rejecting: &[(&str, Check)], passing: &[Check]) {
+    // Enough cases to meet each flaw even when PROPTEST_CASES is set low.
+    let env = SuiteConfig::from_env();
+    let config = SuiteConfig {
+        cases: env.cases.max(DEFAULT_CASES),
+        ..env
+    };
+    for (property, check) in rejecting {
+        let failure = check(&Cpu, &config).expect_err("the suite accepted a broken backend");
+        assert_eq!(failure.backend, B::name(&Cpu));
+        assert_eq!(&failure.property, property, "{failure}");
+        assert!(
+            !failure.input.is_empty() && !failure.reason.is_empty(),
+            "{failure}"
+        );
+        let message = failure.to_string();
+        assert!(message.contains(property), "{message}");
+        eprintln!("rejected as expected: {message}");
+    }
+    for check in passing {
+        if let Err(f) = check(&Cpu, &config) {
+            panic!("a check that does not use the flawed operation failed: {f}");
+        }
+    }
+}
+
+#[test]
+fn rejects_a_lincomb_that_drops_a_term() {
+    type B = Flawed<DropsLastTerm>;
+    assert_rejected::<B>(
+        &[
+            ("mix vs reference", check_mix::<B>),
+            ("exact at vertices", check_vertices_exact::<B>),
+            ("coefficients sum to 1", check_partition_of_unity::<B>),
+            (
+                "copy_gradients = scatter + dR + λw",
+                check_copy_gradients::<B>,
+            ),
+            ("SWA = mean", check_swa::<B>),
+        ],
+        &[check_scatter::<B>],
+    );
+}
+
+#[test]
+fn rejects_a_wrong_sign_dot_product() {
+    type B = Flawed<WrongSignDot>;
+    assert_rejected::<B>(
+        &[
+            ("cos² value and gradient", check_cos2::<B>),
+            (
+                "cos² gradient = finite differences",
+                check_cos2_finite_differences::<B>,
+            ),
+            (
+                "copy_gradients = scatter + dR + λw",
+                check_copy_gradients::<B>,
+            ),
+            ("copy cos² and L2", check_copy_distance::<B>),
+        ],
+        &[check_mix::<B>, check_scatter::<B>],
+    );
+}
+
+#[test]
+fn rejects_a_slightly_perturbed_dot_product() {
+    type B = Flawed<PerturbedDot>;
+    assert_rejected::<B>(
+        &[
+            ("cos² value and gradient", check_cos2::<B>),
+            ("golden vectors", check_golden::<B>),
+        ],
+        &[check_mix::<B>, check_vertices_exact::<B>],
+    );
+}
+
+#[test]
+fn rejects_a_mix_that_is_inexact_at_vertices() {
+    type B = Flawed<LerpInF32>;
+    assert_rejected::<B>(
+        &[("exact at vertices", check_vertices_exact::<B>)],
+        &[check_scatter::<B>, check_swa::<B>],
+    );
+}
+
+#[test]
+fn the_unflawed_decorator_passes() {
+    struct NoFlaw;
+    impl Flaw for NoFlaw {
+        const NAME: &'static str = "no-flaw";
+    }
+    type B = Flawed<NoFlaw>;
+    assert_rejected::<B>(
+        &[],
+        &[
+            check_mix::<B>,
+            check_vertices_exact::<B>,
+            check_cos2::<B>,
+            check_copy_gradients::<B>,
+            check_golden::<B>,
+        ],
+    );
+}
