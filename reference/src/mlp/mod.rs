@@ -20,4 +20,4 @@ mod train;
 pub use batch::Batch;
 pub use model::{Mlp, PARAMS, ParamSpec};
 pub use network::LossAndGrads;
-pub use train::{StepRecord, TrainConfig, TrainState, train, train_step};
+pub use train::{StepRecord, TrainConfig, TrainState, train, train_step, train_step_with};

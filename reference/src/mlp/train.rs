@@ -9,12 +9,13 @@
 use std::borrow::Borrow;
 
 use subspace_core::{
-    Cos2, Cos2Config, PointSchedule, Region, Result, StepPoints, copy_gradients, cos2_regularizer,
+    Backend, Cos2, Cos2Config, PointSchedule, Region, Result, StepPoints, copy_gradients,
+    cos2_regularizer,
 };
 
 use super::batch::Batch;
 use super::model::Mlp;
-use crate::backend::{Reference, Tensor};
+use crate::backend::Reference;
 use crate::lr_schedule::LrSchedule;
 use crate::sgd::{PerCopy, Sgd, SgdState, sgd_init, sgd_update};
 
@@ -35,19 +36,22 @@ pub struct TrainConfig {
 }
 
 /// What a run carries from step to step; saving it and training on later resumes exactly.
+///
+/// The copies live on backend `B`: the reference by default; an adapter that computes the loss
+/// and gradient its own way steps its copies with [`train_step_with`].
 #[derive(Debug, Clone)]
-pub struct TrainState {
+pub struct TrainState<B: Backend = Reference> {
     /// The copies of every parameter.
-    pub region: Region<Reference>,
+    pub region: Region<B>,
     /// One velocity per copy of every parameter.
-    pub optimizer: SgdState<Tensor>,
+    pub optimizer: SgdState<B::Tensor>,
     /// The next step's index `t`.
     pub step: u64,
 }
 
-impl TrainState {
+impl<B: Backend> TrainState<B> {
     /// The state before step 0: fresh optimizer state.
-    pub fn new(region: Region<Reference>) -> Self {
+    pub fn new(region: Region<B>) -> Self {
         Self {
             region,
             optimizer: sgd_init(),
@@ -88,6 +92,23 @@ pub fn train_step(
     state: TrainState,
     batch: &Batch,
 ) -> Result<(TrainState, StepRecord)> {
+    train_step_with(config, state, |w| {
+        mlp.loss_and_grads(w, batch)
+            .map(|out| (out.loss, out.grads))
+    })
+}
+
+/// [`train_step`] for copies on any backend `B`, with step 3 (the host's forward and backward
+/// pass at the mixed weights `w`) given as `loss_and_grads(w) = (L, dL/dw)`; steps 1, 2, 4
+/// and 5 are the same for every backend, so two backends given the same batches trace the same
+/// trajectory.
+///
+/// Errors as [`train_step`], and with any error of `loss_and_grads`.
+pub fn train_step_with<B: Backend>(
+    config: &TrainConfig,
+    state: TrainState<B>,
+    loss_and_grads: impl FnOnce(&[B::Tensor]) -> Result<(f64, Vec<B::Tensor>)>,
+) -> Result<(TrainState<B>, StepRecord)> {
     let TrainState {
         mut region,
         optimizer,
@@ -95,26 +116,26 @@ pub fn train_step(
     } = state;
     let points = config.schedule.points(step, region.layers());
     let w = region.mix(&points)?;
-    let out = mlp.loss_and_grads(&w, batch)?;
+    let (loss, grads) = loss_and_grads(&w)?;
     let regularizer = match config.schedule.pair(step) {
         Some(pair) if config.cos2.beta > 0.0 => Some(cos2_regularizer(&region, pair, config.cos2)?),
         _ => None,
     };
     let grads = copy_gradients(
         &region,
-        out.grads,
+        grads,
         &points,
         regularizer.as_ref(),
         config.weight_decay,
     )?;
     let lr = config.lr.lr(step);
-    let updated = sgd_update::<Reference>(&config.sgd, lr, grads, optimizer, copies_of(&region))?;
+    let updated = sgd_update::<B>(&config.sgd, lr, grads, optimizer, copies_of(&region))?;
     region.set_copies(updated.params)?;
     let record = StepRecord {
         step,
         points,
         lr,
-        loss: out.loss,
+        loss,
         regularizer,
     };
     let state = TrainState {
@@ -147,6 +168,6 @@ where
 }
 
 /// `copies[group][copy]` of `region` (cheap handle clones).
-fn copies_of(region: &Region<Reference>) -> PerCopy<Tensor> {
+fn copies_of<B: Backend>(region: &Region<B>) -> PerCopy<B::Tensor> {
     region.groups().iter().map(|g| g.copies.clone()).collect()
 }
