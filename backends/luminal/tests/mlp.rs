@@ -170,7 +170,7 @@ fn luminal_training_follows_the_reference_trajectory<T: Target>() {
         let reference = TrainState::new(mlp.region(shape, init.clone()).unwrap());
         let (reference, want) =
             subspace_reference::mlp::train(&mlp, &cfg, reference, &batches).unwrap();
-        let luminal = mlp::TrainState::new(lum.region(shape, init).unwrap());
+        let luminal = TrainState::new(lum.region(shape, init).unwrap());
         let (luminal, got) = mlp::train(&lum, &cfg, luminal, &batches).unwrap();
 
         assert_eq!(got.len(), want.len());
