@@ -1,27 +1,4 @@
 //! The small trait a tensor library implements to run the subspace math.
-//!
-//! # Implementing `Backend`
-//!
-//! Required: [`Backend::from_host`], [`Backend::tensor_to_host`], [`Backend::dims`],
-//! [`Backend::lincomb`], [`Backend::dot`] and [`Backend::to_host`]. Everything else in this crate
-//! (mix, scatter, the cos² regularizer and its gradient, weight decay, SWA and EMA) is written
-//! once on top of them. The provided methods [`Backend::scaled_add`], [`Backend::scale`],
-//! [`Backend::sq_norm`] and [`Backend::gram`] may be overridden with fused kernels.
-//!
-//! An implementation owes:
-//! - **Precision.** Tensors hold `f32`; coefficients arrive as `f64`. Reductions (`dot`) should
-//!   accumulate in at least `f32` with a blocked or pairwise order; the reference accumulates in
-//!   `f64`. The conformance suite states the [tolerance](crate) it holds each backend to.
-//! - **Exactness at vertices.** `lincomb` with coefficients `(1, 0, .., 0)` returns the first
-//!   tensor bit for bit (finite inputs): compute `Σ c_k x_k` without reassociating `0 · x` away
-//!   into something inexact.
-//! - **Determinism.** The same inputs give the same outputs on the same device.
-//! - **Preconditions are the caller's.** Core validates dims and lengths before calling: a
-//!   backend may assume `terms` is non-empty and that all tensors in one call share dims.
-//! - **Only transfers fail.** [`Backend::to_host`] and [`Backend::tensor_to_host`] may
-//!   synchronise with a device and are the only fallible calls.
-//!
-//! The `subspace-conformance` crate turns these obligations into tests with one macro line.
 
 use std::fmt;
 
@@ -101,7 +78,32 @@ pub struct Gram<S> {
     pub bb: S,
 }
 
-/// Tensor operations the subspace math needs. See the [module docs](self) for the contract.
+/// Tensor operations the subspace math needs.
+///
+/// # Implementing `Backend`
+///
+/// Required: [`Backend::from_host`], [`Backend::tensor_to_host`], [`Backend::dims`],
+/// [`Backend::lincomb`], [`Backend::dot`] and [`Backend::to_host`]. Everything else in this crate
+/// (mix, scatter, the cos² regularizer and its gradient, weight decay, SWA and EMA) is written
+/// once on top of them. The provided methods [`Backend::scaled_add`], [`Backend::scale`],
+/// [`Backend::sq_norm`] and [`Backend::gram`] may be overridden with fused kernels.
+///
+/// An implementation owes:
+/// - **Precision.** Tensors hold `f32`; coefficients arrive as `f64`. Reductions (`dot`) should
+///   accumulate in at least `f32` with a blocked or pairwise order; the reference accumulates in
+///   `f64`. The conformance suite holds each backend to named tolerances (`Tolerance::F32` for
+///   element-wise work, `Tolerance::F32_REDUCTION` for reductions).
+/// - **Exactness at vertices.** `lincomb` with coefficients `(1, 0, .., 0)` returns the first
+///   tensor bit for bit (finite inputs; a `-0.0` may come back as `+0.0`): compute `Σ c_k x_k`
+///   without reassociating `0 · x` away into something inexact.
+/// - **Determinism.** The same inputs give the same outputs on the same device.
+/// - **Preconditions are the caller's.** Core validates dims and lengths before calling: a
+///   backend may assume `terms` is non-empty and that all tensors in one call share dims.
+/// - **Only transfers fail.** [`Backend::to_host`] and [`Backend::tensor_to_host`] may
+///   synchronise with a device and are the only fallible calls.
+///
+/// The `subspace-conformance` crate turns these obligations into tests with one macro line,
+/// `subspace_conformance::backend_tests!(name, MyBackend, device)`.
 pub trait Backend: Sized + 'static {
     /// Where tensors live (a CPU, a GPU).
     type Device: Clone + fmt::Debug;
