@@ -3,7 +3,7 @@
 
 Run from the repository root:
 
-    python3 conformance/golden/generate.py > conformance/src/checks/golden/vectors.rs
+    python3 conformance/golden/generate.py | rustfmt --edition 2024 > conformance/src/checks/golden/vectors.rs
 
 Inputs are dyadic numbers (exact in f32) or the exact binary value of an f64 literal such as
 0.3. Rational quantities (mixes, Bernstein coefficients, cos^2 and its gradient) are computed
@@ -174,14 +174,15 @@ def main():
     lines = [
         "//! Golden vectors, generated; do not edit by hand.",
         "//!",
-        "//! Produced by `python3 conformance/golden/generate.py > conformance/src/checks/golden/vectors.rs`",
-        "//! from the repository root: exact rational arithmetic (Python's `fractions`) for mixes,",
+        "//! Produced from the repository root by",
+        "//! `python3 conformance/golden/generate.py | rustfmt --edition 2024 > conformance/src/checks/golden/vectors.rs`:",
+        "//! exact rational arithmetic (Python's `fractions`) for mixes,",
         "//! Bernstein coefficients and cos², mpmath at 256 bits for softmax, ECE and NLL; every value",
         "//! rounded once to the nearest f64. Inputs are exact in f32.",
         "",
         "use subspace_core::Shape;",
         "",
-        "use super::{Cos2Case, CoefficientCase, MetricsCase, MixCase};",
+        "use super::{CoefficientCase, Cos2Case, MetricsCase, MixCase};",
         "",
     ]
     for section in (mix_section, coefficient_section, cos2_section, metrics_section):

@@ -15,6 +15,13 @@ fn backends(config: &SuiteConfig) -> Vec<Row> {
         &subspace_reference::Cpu,
         config,
     ));
+    #[cfg(feature = "luminal")]
+    rows.extend(run_suite::<subspace_luminal::Luminal>(&subspace_luminal::Cpu, config));
+    #[cfg(feature = "luminal-cuda")]
+    rows.extend(run_suite::<subspace_luminal::Luminal<subspace_luminal::Cuda>>(
+        &subspace_luminal::Cuda,
+        config,
+    ));
     rows
 }
 

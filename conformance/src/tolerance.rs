@@ -1,20 +1,20 @@
 //! How far a backend's numbers may be from the oracle's: a named [`Tolerance`] per kind of
 //! computation, instead of magic epsilons.
-//!
-//! A value `x` of a backend passes against the oracle's `y` when
-//!
-//! ```text
-//! |x - y| <= absolute + relative * max(|y|, magnitude)
-//! ```
-//!
-//! With `magnitude = 0` this is the classic `|x - y| <= absolute + relative |y|`. A check passes
-//! a non-zero `magnitude` where the result may cancel: rounding errors scale with the size of
-//! the terms, not of their sum. For a linear combination `Σ c_k x_k` the magnitude is
-//! `Σ |c_k x_k|`; for a dot product it is `Σ |a_k b_k|`; each check documents its own.
 
 use std::fmt;
 
-/// A relative and an absolute tolerance; see the [module docs](self) for the comparison.
+/// A relative and an absolute tolerance.
+///
+/// A value `x` of a backend passes against the oracle's `y` when
+///
+/// ```text
+/// |x - y| <= absolute + relative * max(|y|, magnitude)
+/// ```
+///
+/// With `magnitude = 0` this is the classic `|x - y| <= absolute + relative |y|`. A check passes
+/// a non-zero `magnitude` where the result may cancel: rounding errors scale with the size of
+/// the terms, not of their sum. For a linear combination `Σ c_k x_k` the magnitude is
+/// `Σ |c_k x_k|`; for a dot product it is `Σ |a_k b_k|`; each check documents its own.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Tolerance {
     /// Allowed error per unit of `max(|expected|, magnitude)`.
@@ -70,7 +70,7 @@ impl Tolerance {
         self.absolute + self.relative * expected.abs().max(magnitude)
     }
 
-    /// Compares `actual` with `expected`; see the [module docs](self).
+    /// Compares `actual` with `expected` whose terms have size `magnitude` (see [`Tolerance`]).
     pub fn compare(self, actual: f64, expected: f64, magnitude: f64) -> Discrepancy {
         let error = if actual == expected {
             0.0

@@ -106,7 +106,10 @@ pub(crate) fn compare_with_host(
 }
 
 /// `cos2_regularizer` and `cos2_grads` on `B` match the `f64` host computation of SPEC.md §4
-/// (see [`compare_with_host`]) for random regions, pairs and `β`, with the default `ε`.
+/// for random regions, pairs and `β`, with the default `ε`: `<w_i, w_j>`, `|w_i|²`, `|w_j|²`
+/// and `R` within [`Tolerance::F32_REDUCTION`] (magnitudes `Σ|a_k b_k|`, `A`, `B`, `β`), and
+/// both gradients of every regularized group element by element with magnitude
+/// `β (|x_k|/|x|² + |y_k|/(|a||b|))`; groups outside the regularizer get no gradient.
 pub fn check_cos2<B: Backend>(device: &B::Device, config: &SuiteConfig) -> Result<Report, Failure> {
     run_property(
         "cos² value and gradient",

@@ -1,7 +1,8 @@
 //! Golden vectors, generated; do not edit by hand.
 //!
-//! Produced by `python3 conformance/golden/generate.py > conformance/src/checks/golden/vectors.rs`
-//! from the repository root: exact rational arithmetic (Python's `fractions`) for mixes,
+//! Produced from the repository root by
+//! `python3 conformance/golden/generate.py | rustfmt --edition 2024 > conformance/src/checks/golden/vectors.rs`:
+//! exact rational arithmetic (Python's `fractions`) for mixes,
 //! Bernstein coefficients and cos², mpmath at 256 bits for softmax, ECE and NLL; every value
 //! rounded once to the nearest f64. Inputs are exact in f32.
 
