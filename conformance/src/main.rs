@@ -16,12 +16,17 @@ fn backends(config: &SuiteConfig) -> Vec<Row> {
         config,
     ));
     #[cfg(feature = "luminal")]
-    rows.extend(run_suite::<subspace_luminal::Luminal>(&subspace_luminal::Cpu, config));
-    #[cfg(feature = "luminal-cuda")]
-    rows.extend(run_suite::<subspace_luminal::Luminal<subspace_luminal::Cuda>>(
-        &subspace_luminal::Cuda,
+    rows.extend(run_suite::<subspace_luminal::Luminal>(
+        &subspace_luminal::Cpu,
         config,
     ));
+    #[cfg(feature = "luminal-cuda")]
+    rows.extend(
+        run_suite::<subspace_luminal::Luminal<subspace_luminal::Cuda>>(
+            &subspace_luminal::Cuda,
+            config,
+        ),
+    );
     rows
 }
 
