@@ -36,6 +36,9 @@
 //!   combination run in term order, so `lincomb` at a vertex returns the copy exactly. Dot
 //!   products are blocked: a sequential sum inside each block of [`BLOCK`] elements (the data
 //!   zero-padded on the host to whole blocks), then a sequential sum of the block sums.
+//! - **Matmuls on the CPU.** luminal `0.2.0`'s own pass that lowers 2-D matmuls to `sgemm`
+//!   never fires (it checks the wrong reduce axis); [`MatMul2DAxis2`] does the rewrite, so the
+//!   MLP's products run in `matrixmultiply` as in the reference.
 //! - **No autograd needed.** The plugin contract only needs `dL/dw` at the mixed point; the
 //!   MLP's backward pass is the chain rule written out as luminal ops (see [`mlp`]), and the
 //!   cos² gradient is core's closed form on top of `gram` and `lincomb`.
@@ -46,7 +49,7 @@
 //! `luminal_cuda 0.2.0` (NVRTC kernels, cuBLAS). Building it needs CUDA headers and libraries;
 //! `scripts/build-luminal-cuda.sh` builds it on a machine without CUDA (headers from a PyPI
 //! wheel, stub libraries with the GPU machine's sonames) and `scripts/run-luminal-cuda.sh` runs
-//! the checks on the GPU machine.
+//! the checks on the GPU machine (`docs/luminal-cuda.md`).
 
 #![deny(missing_docs)]
 
