@@ -18,7 +18,9 @@ impl Batch {
     }
 
     /// Checks a non-empty batch of `input` features per row and labels below `classes`.
-    pub(crate) fn check(&self, input: usize, classes: usize) -> Result<()> {
+    ///
+    /// Errors with [`Error::Empty`], [`Error::LengthMismatch`] or [`Error::LabelOutOfRange`].
+    pub fn check(&self, input: usize, classes: usize) -> Result<()> {
         if self.labels.is_empty() {
             return Err(Error::Empty {
                 operation: "Mlp::loss_and_grads",
