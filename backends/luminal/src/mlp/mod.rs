@@ -101,22 +101,9 @@ impl<T: Target> LuminalMlp<T> {
     /// of inputs, or a label is out of range.
     pub fn loss_and_grads(&self, params: &[Tensor], batch: &Batch) -> Result<LossAndGrads> {
         self.check_params(params)?;
-        let rows = self.rows(&batch.inputs)?;
-        if batch.labels.is_empty() {
-            return Err(Error::Empty {
-                operation: "LuminalMlp::loss_and_grads",
-                what: "batch",
-            });
-        }
-        if rows != batch.rows() {
-            return Err(Error::LengthMismatch {
-                operation: "LuminalMlp::loss_and_grads",
-                what: "inputs (rows x input features)",
-                expected: batch.rows() * self.mlp.input(),
-                found: batch.inputs.len(),
-            });
-        }
-        let mut feed = vec![batch.inputs.clone(), self.one_hot(&batch.labels)?];
+        batch.check(self.mlp.input(), self.mlp.classes())?;
+        let rows = batch.rows();
+        let mut feed = vec![batch.inputs.clone(), self.one_hot(&batch.labels)];
         feed.extend(params.iter().cloned().map(Tensor::into_data));
         let mut out = run::<T>(
             GraphKey::MlpLossAndGrads,
@@ -162,21 +149,14 @@ impl<T: Target> LuminalMlp<T> {
         }
     }
 
-    /// `y[n][c] = 1` where `c` is the label of row `n`; errors on a label out of range.
-    fn one_hot(&self, labels: &[usize]) -> Result<Vec<f32>> {
+    /// `y[n][c] = 1` where `c` is the label of row `n` (labels were checked).
+    fn one_hot(&self, labels: &[usize]) -> Vec<f32> {
         let classes = self.mlp.classes();
         let mut y = vec![0.0; labels.len() * classes];
-        for (index, &label) in labels.iter().enumerate() {
-            if label >= classes {
-                return Err(Error::LabelOutOfRange {
-                    index,
-                    label,
-                    classes,
-                });
-            }
-            y[index * classes + label] = 1.0;
+        for (n, &label) in labels.iter().enumerate() {
+            y[n * classes + label] = 1.0;
         }
-        Ok(y)
+        y
     }
 
     /// Checks that `params` are the MLP's four parameters with their dims.
