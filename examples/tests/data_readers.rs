@@ -260,6 +260,9 @@ fn shuffled_split_partitions_the_examples() {
     assert_ne!(split, data.split_shuffled(3, 2).unwrap());
     assert!(data.split_shuffled(0, 1).is_err() && data.split_shuffled(10, 1).is_err());
     assert!(Dataset::new(vec![0.0; 3], vec![0, 1], 1, 2, 2).is_err());
+    let picked = data.select(&[9, 0]);
+    assert_eq!(picked.labels(), [1, 0]);
+    assert_eq!(picked.image(0), data.image(9));
 }
 
 /// Fashion-MNIST as installed by `apt-get install -y dataset-fashion-mnist`.
