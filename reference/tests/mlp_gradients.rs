@@ -101,4 +101,5 @@ fn invalid_batches_are_rejected() {
     assert!(mlp.logits(&params, &[0.0; 3]).is_err());
     assert!(mlp.logits(&params[..3], &[0.0; 4]).is_err());
     assert_eq!(mlp.logits(&params, &[0.0; 4]).unwrap().rows(), 2);
+    assert_eq!(mlp.logits(&params, &[]).unwrap().rows(), 0);
 }
