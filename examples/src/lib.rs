@@ -2,4 +2,11 @@
 
 #![deny(missing_docs)]
 
+pub mod augment;
+pub mod cli;
+pub mod config;
 pub mod data;
+pub mod experiment;
+pub mod models;
+pub mod plot;
+pub mod report;

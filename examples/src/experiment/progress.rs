@@ -1,0 +1,53 @@
+//! Progress bars for training and evaluation (hidden with `--no-progress`).
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// The run's progress display: one overall bar and one bar per active job.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    bars: MultiProgress,
+    overall: ProgressBar,
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
+impl Progress {
+    /// A display for `jobs` jobs (training runs and evaluations); hidden when `visible` is false.
+    pub fn new(jobs: u64, visible: bool) -> Self {
+        let target = if visible {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bars = MultiProgress::with_draw_target(target);
+        let overall = bars.add(ProgressBar::new(jobs));
+        overall.set_style(style(
+            "{elapsed_precise} [{bar:30.green/white}] {pos}/{len} jobs, eta {eta} {msg}",
+        ));
+        Self { bars, overall }
+    }
+
+    /// A bar of `len` steps for one job, labelled `label`.
+    pub fn job(&self, label: String, len: u64) -> ProgressBar {
+        let bar = self.bars.add(ProgressBar::new(len));
+        bar.set_style(style(
+            "  {prefix:40} [{bar:30.cyan/blue}] {pos}/{len} {msg}",
+        ));
+        bar.set_prefix(label);
+        bar
+    }
+
+    /// Marks a job finished and removes its bar.
+    pub fn finish(&self, bar: ProgressBar) {
+        bar.finish_and_clear();
+        self.bars.remove(&bar);
+        self.overall.inc(1);
+    }
+
+    /// Closes the display.
+    pub fn done(&self) {
+        self.overall.finish();
+    }
+}
