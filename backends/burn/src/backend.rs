@@ -1,0 +1,184 @@
+//! [`Backend`] over burn float tensors on any burn device (flex on the CPU, Vulkan on a GPU).
+//!
+//! Tensors of any rank are held flattened ([`BurnTensor`]); scalars are one-element tensors that
+//! stay on the device until [`Backend::to_host`] reads them all in one transfer. The subspace
+//! math runs outside any autodiff graph: [`BurnTensor::from_tensor`] drops the autodiff
+//! association.
+//!
+//! Precision: elementwise work is `f32`. Reductions (`dot`, `gram`) are blocked: each pass sums
+//! blocks of [`REDUCTION_BLOCK`] elements and the partial sums are reduced the same way, so the
+//! rounding error grows with `BLOCK · log_BLOCK(n)` instead of `n`.
+
+use burn::tensor::{Device, Tensor, TensorData};
+use subspace_core::{Backend, BackendError, Gram, HostTensor};
+
+/// The number of elements summed sequentially by one pass of a blocked reduction.
+pub const REDUCTION_BLOCK: usize = 256;
+
+/// The subspace [`Backend`] on burn: any burn device, `f32` tensors.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Burn;
+
+/// A burn float tensor of any rank, flattened, with its dims.
+#[derive(Debug, Clone)]
+pub struct BurnTensor {
+    flat: Tensor<1>,
+    dims: Vec<usize>,
+}
+
+impl BurnTensor {
+    /// Flattens `tensor` (a view, no copy) and drops its autodiff association.
+    pub fn from_tensor<const D: usize>(tensor: Tensor<D>) -> Self {
+        let dims = tensor.dims().to_vec();
+        let flat = tensor
+            .without_autodiff()
+            .reshape([dims.iter().product::<usize>()]);
+        Self { flat, dims }
+    }
+
+    /// The tensor with its dims, or `None` if it does not have rank `D`.
+    pub fn into_tensor<const D: usize>(self) -> Option<Tensor<D>> {
+        let dims: [usize; D] = self.dims.try_into().ok()?;
+        Some(self.flat.reshape(dims))
+    }
+
+    /// The same dims with `f` applied to the flattened elements (`f` keeps their number).
+    pub(crate) fn map_flat(self, f: impl FnOnce(Tensor<1>) -> Tensor<1>) -> Self {
+        Self {
+            flat: f(self.flat),
+            dims: self.dims,
+        }
+    }
+
+    /// Zeros with the dims and device of `other`.
+    pub(crate) fn zeros_like(other: &Self) -> Self {
+        Self {
+            flat: Tensor::zeros(other.flat.dims(), &other.flat.device()),
+            dims: other.dims.clone(),
+        }
+    }
+
+    /// The elements, row-major.
+    pub fn flat(&self) -> &Tensor<1> {
+        &self.flat
+    }
+
+    /// The dims.
+    pub fn dims(&self) -> &[usize] {
+        &self.dims
+    }
+}
+
+/// `Σ_k c_k x_k` over non-empty `terms`, in term order, with `f32` products and sums.
+///
+/// At a vertex (`c = e_k`, finite inputs) the result is `x_k`: `1·x_k` is exact and adding the
+/// zero products changes nothing. Used by [`Burn::lincomb`] and by the in-graph mix, so both
+/// forms of the plugin compute `w(p)` with the same operations.
+pub(crate) fn lincomb<const D: usize>(
+    terms: impl IntoIterator<Item = (f64, Tensor<D>)>,
+) -> Tensor<D> {
+    terms
+        .into_iter()
+        .map(|(c, x)| x.mul_scalar(c))
+        .reduce(|acc, term| acc + term)
+        .unwrap_or_else(|| unreachable!("callers pass at least one term"))
+}
+
+/// The sum of every row of `x`, blocked by [`REDUCTION_BLOCK`].
+fn blocked_row_sums(mut x: Tensor<2>) -> Tensor<1> {
+    loop {
+        let [rows, cols] = x.dims();
+        if cols <= REDUCTION_BLOCK {
+            return x.sum_dim(1).reshape([rows]);
+        }
+        let blocks = cols.div_ceil(REDUCTION_BLOCK);
+        let pad = blocks * REDUCTION_BLOCK - cols;
+        if pad > 0 {
+            let zeros = Tensor::zeros([rows, pad], &x.device());
+            x = Tensor::cat(vec![x, zeros], 1);
+        }
+        x = x
+            .reshape([rows, blocks, REDUCTION_BLOCK])
+            .sum_dim(2)
+            .reshape([rows, blocks]);
+    }
+}
+
+/// A readable name for a burn device: `"burn-flex"`, `"burn-vulkan"`, ...
+fn device_name(device: &Device) -> String {
+    let debug = format!("{:?}", device.clone().without_autodiff());
+    let inner = debug.strip_prefix("Device<").unwrap_or(&debug);
+    let kind: String = inner.chars().take_while(|c| c.is_alphanumeric()).collect();
+    format!("burn-{}", kind.to_lowercase())
+}
+
+fn read_error(what: &str, e: impl std::fmt::Display) -> BackendError {
+    BackendError(format!("burn: reading {what} from the device failed: {e}"))
+}
+
+impl Backend for Burn {
+    type Device = Device;
+    type Tensor = BurnTensor;
+    type Scalar = Tensor<1>;
+
+    fn name(device: &Device) -> String {
+        device_name(device)
+    }
+
+    fn from_host(tensor: &HostTensor, device: &Device) -> BurnTensor {
+        let data = TensorData::new(tensor.data().to_vec(), [tensor.len()]);
+        BurnTensor {
+            flat: Tensor::from_data(data, device),
+            dims: tensor.dims().to_vec(),
+        }
+    }
+
+    fn tensor_to_host(tensor: BurnTensor) -> Result<HostTensor, BackendError> {
+        let data = tensor
+            .flat
+            .try_into_data()
+            .map_err(|e| read_error("a tensor", e))?
+            .try_into_vec::<f32>()
+            .map_err(|e| read_error("a tensor", e))?;
+        HostTensor::new(tensor.dims, data).map_err(|e| read_error("a tensor", e))
+    }
+
+    fn to_host(scalars: Vec<Tensor<1>>) -> Result<Vec<f64>, BackendError> {
+        if scalars.is_empty() {
+            return Ok(Vec::new());
+        }
+        let values = Tensor::cat(scalars, 0)
+            .try_into_data()
+            .map_err(|e| read_error("scalars", e))?
+            .try_into_vec::<f32>()
+            .map_err(|e| read_error("scalars", e))?;
+        Ok(values.into_iter().map(f64::from).collect())
+    }
+
+    fn dims(tensor: &BurnTensor) -> Vec<usize> {
+        tensor.dims.clone()
+    }
+
+    fn lincomb(terms: Vec<(f64, BurnTensor)>) -> BurnTensor {
+        let dims = terms[0].1.dims.clone();
+        let flat = lincomb(terms.into_iter().map(|(c, x)| (c, x.flat)));
+        BurnTensor { flat, dims }
+    }
+
+    fn dot(a: BurnTensor, b: BurnTensor) -> Tensor<1> {
+        let product = a.flat * b.flat;
+        let n = product.dims()[0];
+        blocked_row_sums(product.reshape([1, n]))
+    }
+
+    fn gram(a: BurnTensor, b: BurnTensor) -> Gram<Tensor<1>> {
+        let (a, b) = (a.flat, b.flat);
+        let rows = Tensor::stack(vec![a.clone() * b.clone(), a.clone() * a, b.clone() * b], 0);
+        let sums = blocked_row_sums(rows);
+        Gram {
+            ab: sums.clone().narrow(0, 0, 1),
+            aa: sums.clone().narrow(0, 1, 1),
+            bb: sums.narrow(0, 2, 1),
+        }
+    }
+}

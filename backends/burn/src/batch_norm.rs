@@ -1,0 +1,202 @@
+//! BatchNorm recalibration at a point (SPEC.md §5; PyTorch's `update_bn`).
+//!
+//! BatchNorm running statistics are shared by the whole region and mean nothing for any one
+//! point after training. [`recalibrate_batch_norm`] resets them and recomputes them as the
+//! **cumulative average** of the batch statistics over one pass of the given batches:
+//!
+//! ```text
+//! running_mean = (1/K) Σ_k mean_k        running_var = (1/K) Σ_k var_k
+//! ```
+//!
+//! where `mean_k` and `var_k` are the statistics burn's `BatchNorm` computes on batch `k` in
+//! training mode (per channel; the variance is the biased, population one).
+//!
+//! burn's `BatchNorm` updates a statistic as `r ← (1 − μ) r + μ b` with a momentum `μ` that
+//! is a plain field of the layer, out of reach of a generic module traversal. So the
+//! recalibration measures `μ` once per statistic (one extra forward of the first batch with
+//! `r = 2^60`, which makes the new value exactly `(1 − μ) 2^60`), then runs every batch from
+//! `r = 0`, which leaves exactly `μ b_k`, and divides the sum by `K μ`. The layers' momentum,
+//! epsilon and every other setting are never changed.
+
+use std::collections::HashMap;
+
+use burn::module::{Module, Param};
+use burn::tensor::Tensor;
+
+use crate::backend::BurnTensor;
+use crate::error::{Error, Result};
+use crate::params::on_autodiff;
+use crate::walk::{MapFloat, MapWalker, ParamSite, VisitFloat, Walker};
+
+/// The value running statistics are set to for measuring the momentum: a power of two, so
+/// `(1 − μ) · PROBE` is exact, large enough that adding `μ b` (`|b| < 2^35`) cannot change it.
+const PROBE: f64 = (1u64 << 60) as f64;
+
+/// `model` with its running statistics recomputed as the cumulative average over `batches`
+/// (see the [module docs](self)); `forward` runs the model's forward pass on one batch.
+///
+/// The input model is left as it is; the result has its own running statistics and the input's
+/// mode (a model on an autodiff device comes back on it with the same gradient and
+/// training-flag settings, a plain one comes back plain). The forward passes run on a private
+/// copy in training mode on an autodiff device without recording gradients, so `forward` must
+/// put its input on the model's device (plain or autodiff). A model without running statistics
+/// is returned unchanged.
+///
+/// Errors if `batches` is empty, or a statistic was not updated by the forward pass (its layer
+/// is frozen, has momentum 0, or is not reached), or its update is not `(1 − μ) r + μ b`.
+pub fn recalibrate_batch_norm<M: Module, I>(
+    model: M,
+    batches: impl IntoIterator<Item = I>,
+    mut forward: impl FnMut(&M, &I),
+) -> Result<M> {
+    let statistics = Walker::run(&model, Statistics::default()).paths;
+    if statistics.is_empty() {
+        return Ok(model);
+    }
+    let mut batches = batches.into_iter();
+    let first = batches.next().ok_or(Error::NoBatches)?;
+    let work = model.valid().train().no_grad();
+
+    let probed = run(&work, &statistics, PROBE, &first, &mut forward);
+    let momenta = momenta(probed)?;
+
+    let mut sums = run(&work, &statistics, 0.0, &first, &mut forward);
+    let mut count = 1usize;
+    for batch in batches {
+        let stats = run(&work, &statistics, 0.0, &batch, &mut forward);
+        for (path, value) in stats {
+            let sum = match sums.remove(&path) {
+                Some(sum) => sum.map_flat(|s| s + value.flat().clone()),
+                None => value,
+            };
+            sums.insert(path, sum);
+        }
+        count += 1;
+    }
+    let averages = sums
+        .into_iter()
+        .map(|(path, sum)| {
+            let scale = 1.0 / (count as f64 * momenta[&path]);
+            (path, sum.map_flat(|s| s.mul_scalar(scale)))
+        })
+        .collect();
+
+    let training = on_autodiff(&model);
+    let out = if training {
+        model.valid().train()
+    } else {
+        model.valid()
+    };
+    Ok(MapWalker::run(out, SetStatistics::Values(averages)).0)
+}
+
+/// Sets every running statistic of `work` to `fill`, runs `forward` on `batch` and reads the
+/// statistics back (synchronised).
+fn run<M: Module, I>(
+    work: &M,
+    statistics: &[String],
+    fill: f64,
+    batch: &I,
+    forward: &mut impl FnMut(&M, &I),
+) -> HashMap<String, BurnTensor> {
+    let work = MapWalker::run(work.clone(), SetStatistics::Fill(fill)).0;
+    forward(&work, batch);
+    // `valid` merges the pending per-thread updates of every running statistic.
+    let read = Walker::run(&work.valid(), ReadStatistics::default()).values;
+    debug_assert_eq!(read.len(), statistics.len());
+    read
+}
+
+/// `μ = 1 − r/PROBE` for every statistic probed from `r = PROBE`.
+fn momenta(probed: HashMap<String, BurnTensor>) -> Result<HashMap<String, f64>> {
+    probed
+        .into_iter()
+        .map(|(path, value)| {
+            let values = value
+                .flat()
+                .clone()
+                .try_into_data()
+                .map_err(|e| subspace_core::BackendError(format!("burn: {e}")))?
+                .try_into_vec::<f32>()
+                .map_err(|e| subspace_core::BackendError(format!("burn: {e}")))?;
+            let first = values.first().copied().unwrap_or(PROBE as f32);
+            if first as f64 == PROBE {
+                return Err(Error::NotUpdated { path });
+            }
+            let momentum = 1.0 - first as f64 / PROBE;
+            if values.iter().any(|&v| v != first) || !(momentum > 0.0 && momentum <= 1.0) {
+                return Err(Error::UnrecognizedUpdate { path, momentum });
+            }
+            Ok((path, momentum))
+        })
+        .collect()
+}
+
+/// The paths of the running statistics.
+#[derive(Default)]
+struct Statistics {
+    paths: Vec<String>,
+}
+
+impl VisitFloat for Statistics {
+    fn visit<const D: usize>(&mut self, site: &ParamSite, _param: &Param<Tensor<D>>) {
+        if site.is_running_statistic() {
+            self.paths.push(site.path.clone());
+        }
+    }
+}
+
+/// The value of every running statistic.
+#[derive(Default)]
+struct ReadStatistics {
+    values: HashMap<String, BurnTensor>,
+}
+
+impl VisitFloat for ReadStatistics {
+    fn visit<const D: usize>(&mut self, site: &ParamSite, param: &Param<Tensor<D>>) {
+        if site.is_running_statistic() {
+            self.values
+                .insert(site.path.clone(), BurnTensor::from_tensor(param.val()));
+        }
+    }
+}
+
+/// Writes running statistics: one fill value for all, or a value per path.
+enum SetStatistics {
+    Fill(f64),
+    Values(HashMap<String, BurnTensor>),
+}
+
+impl MapFloat for SetStatistics {
+    fn map<const D: usize>(
+        &mut self,
+        site: &ParamSite,
+        param: Param<Tensor<D>>,
+    ) -> Param<Tensor<D>> {
+        if !site.is_running_statistic() {
+            return param;
+        }
+        match self {
+            Self::Fill(fill) => {
+                let fill = *fill;
+                param.map(|r| r.full_like(fill))
+            }
+            Self::Values(values) => match values.remove(&site.path) {
+                Some(value) => {
+                    let value = value
+                        .into_tensor::<D>()
+                        .unwrap_or_else(|| unreachable!("statistics keep their rank"));
+                    param.map(|r| {
+                        let value = value.to_device(&r.device());
+                        if r.is_autodiff() {
+                            value.autodiff()
+                        } else {
+                            value
+                        }
+                    })
+                }
+                None => param,
+            },
+        }
+    }
+}

@@ -1,0 +1,359 @@
+//! Checkpoints of a whole subspace training state: every copy (with its parameter ids and the
+//! region's running statistics), the optimizer state of every copy, the point schedule (shape,
+//! sharing, seed: the only randomness of the plugin, SPEC.md §3) and the step.
+//!
+//! The copies and the optimizer state are stored as burn records (burnpack, burn's own
+//! format: [`ModuleRecord`](burn::store::ModuleRecord) and
+//! [`OptimizerRecord`](burn::optim::OptimizerRecord)), wrapped in a small container:
+//!
+//! | bytes | content |
+//! |---|---|
+//! | 8 | magic `SSBURNCK` |
+//! | 4 | format version, little endian ([`CHECKPOINT_VERSION`]) |
+//! | 8 | step |
+//! | 8 | seed |
+//! | 1 + 8 | shape: kind (0 point, 1 line, 2 Bezier, 3 simplex) and its degree or vertices |
+//! | 1 | sharing (0 shared, 1 layerwise) |
+//! | 8 + 8 | lengths of the two records |
+//! | … | the module record, then the optimizer record |
+//! | 4 | CRC-32 of everything before it |
+//!
+//! Writes go to a temporary file in the same directory, are flushed to disk and renamed over
+//! the target, so the file at the path is always a whole checkpoint (the previous one until the
+//! rename). A truncated or corrupted file is reported as [`CheckpointError::Truncated`] or
+//! [`CheckpointError::Corrupt`] before anything is loaded.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use burn::module::{Module, ModuleDisplay};
+use burn::optim::{ModuleOptimizer, OptimizerRecord};
+use burn::store::ModuleRecord;
+use burn::tensor::Bytes;
+use subspace_core::{PointSchedule, Shape, Sharing};
+use thiserror::Error;
+
+use crate::subspace::Subspace;
+
+const MAGIC: &[u8; 8] = b"SSBURNCK";
+
+/// The version of the checkpoint container this crate writes and reads.
+pub const CHECKPOINT_VERSION: u32 = 1;
+
+/// Bytes before the records: magic, version, step, seed, shape, sharing, two lengths.
+const HEADER_LEN: usize = 8 + 4 + 8 + 8 + 9 + 1 + 8 + 8;
+const CRC_LEN: usize = 4;
+
+/// Why a checkpoint could not be written or read; every variant names the file.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum CheckpointError {
+    /// The file system failed.
+    #[error("cannot {action} checkpoint {path:?}: {source}")]
+    Io {
+        /// What was being done (`"write"`, `"read"`, ...).
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The file system's error.
+        source: std::io::Error,
+    },
+    /// The file ends before the checkpoint does.
+    #[error("checkpoint {path:?} is truncated: expected {expected} bytes, found {found}")]
+    Truncated {
+        /// The file.
+        path: PathBuf,
+        /// The length the header announces (or the header's own length).
+        expected: u64,
+        /// The file's length.
+        found: u64,
+    },
+    /// The bytes are not a valid checkpoint (wrong magic, version, checksum or record).
+    #[error("checkpoint {path:?} is corrupt: {reason}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What was wrong, and what was expected.
+        reason: String,
+    },
+    /// The checkpoint does not fit the subspace it is resumed into.
+    #[error("checkpoint {path:?} does not fit the subspace: {reason}")]
+    Mismatch {
+        /// The file.
+        path: PathBuf,
+        /// What differs.
+        reason: String,
+    },
+    /// burn could not encode the records.
+    #[error("cannot encode checkpoint {path:?}: {reason}")]
+    Encode {
+        /// The file.
+        path: PathBuf,
+        /// burn's message.
+        reason: String,
+    },
+}
+
+/// A checkpoint read from a file and verified (length, checksum, records), not yet applied.
+#[derive(Debug)]
+pub struct Checkpoint {
+    path: PathBuf,
+    step: u64,
+    schedule: PointSchedule,
+    module: ModuleRecord,
+    optimizer: OptimizerRecord,
+}
+
+/// Writes `subspace`, the state of `optimizer` and `step` (the index of the next step) to
+/// `path` atomically.
+pub fn save_checkpoint<M: Module + ModuleDisplay>(
+    path: impl AsRef<Path>,
+    subspace: &Subspace<M>,
+    optimizer: &ModuleOptimizer,
+    step: u64,
+) -> Result<(), CheckpointError> {
+    let path = path.as_ref();
+    let encode = |reason: burn::store::RecordError| CheckpointError::Encode {
+        path: path.into(),
+        reason: reason.to_string(),
+    };
+    let module = subspace
+        .clone()
+        .into_record()
+        .into_bytes()
+        .map_err(encode)?;
+    let optim = optimizer.to_record().into_bytes().map_err(encode)?;
+    let schedule = subspace.config().schedule;
+    let (kind, size) = match schedule.shape {
+        Shape::Point => (0u8, 0u64),
+        Shape::Line => (1, 0),
+        Shape::Bezier { degree } => (2, degree as u64),
+        Shape::Simplex { vertices } => (3, vertices as u64),
+    };
+    let mut bytes = Vec::with_capacity(HEADER_LEN + module.len() + optim.len() + CRC_LEN);
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&CHECKPOINT_VERSION.to_le_bytes());
+    bytes.extend_from_slice(&step.to_le_bytes());
+    bytes.extend_from_slice(&schedule.seed.to_le_bytes());
+    bytes.push(kind);
+    bytes.extend_from_slice(&size.to_le_bytes());
+    bytes.push(match schedule.sharing {
+        Sharing::Shared => 0,
+        Sharing::Layerwise => 1,
+    });
+    bytes.extend_from_slice(&(module.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&(optim.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&module);
+    bytes.extend_from_slice(&optim);
+    let crc = crc32fast::hash(&bytes);
+    bytes.extend_from_slice(&crc.to_le_bytes());
+    write_atomic(path, &bytes)
+}
+
+/// Writes `bytes` to a temporary sibling of `path`, flushes it to disk and renames it over
+/// `path`, then flushes the directory.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
+    let io = |action: &'static str| {
+        move |source| CheckpointError::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "checkpoint".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let written = (|| {
+        let mut file = File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    })();
+    if let Err(e) = written {
+        // The temporary file is ours and incomplete; the checkpoint at `path` is untouched.
+        let _ = fs::remove_file(&tmp);
+        return Err(io("write a temporary file for")(e));
+    }
+    fs::rename(&tmp, path).map_err(io("rename a temporary file onto"))?;
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io("flush the directory of"))
+}
+
+/// A little-endian reader over the checkpoint's bytes (bounds checked by the caller).
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn take(&mut self, n: usize) -> &[u8] {
+        let out = &self.bytes[self.at..self.at + n];
+        self.at += n;
+        out
+    }
+
+    fn u8(&mut self) -> u8 {
+        self.take(1)[0]
+    }
+
+    fn u32(&mut self) -> u32 {
+        u32::from_le_bytes(self.array())
+    }
+
+    fn u64(&mut self) -> u64 {
+        u64::from_le_bytes(self.array())
+    }
+
+    fn array<const N: usize>(&mut self) -> [u8; N] {
+        self.take(N)
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("take returns N bytes"))
+    }
+}
+
+impl Checkpoint {
+    /// Reads and verifies the checkpoint at `path`.
+    ///
+    /// Errors if the file cannot be read, is shorter than its header announces
+    /// ([`CheckpointError::Truncated`]), or has a wrong magic, version, checksum or record
+    /// ([`CheckpointError::Corrupt`]).
+    pub fn read(path: impl AsRef<Path>) -> Result<Self, CheckpointError> {
+        let path = path.as_ref();
+        let bytes = fs::read(path).map_err(|source| CheckpointError::Io {
+            action: "read",
+            path: path.into(),
+            source,
+        })?;
+        let corrupt = |reason: String| CheckpointError::Corrupt {
+            path: path.into(),
+            reason,
+        };
+        let truncated = |expected: usize| CheckpointError::Truncated {
+            path: path.into(),
+            expected: expected as u64,
+            found: bytes.len() as u64,
+        };
+        if !bytes.starts_with(&MAGIC[..bytes.len().min(MAGIC.len())]) {
+            return Err(corrupt(
+                "it does not start with SSBURNCK: expected a subspace-burn checkpoint".into(),
+            ));
+        }
+        if bytes.len() < HEADER_LEN + CRC_LEN {
+            return Err(truncated(HEADER_LEN + CRC_LEN));
+        }
+        let mut cursor = Cursor {
+            bytes: &bytes,
+            at: MAGIC.len(),
+        };
+        let version = cursor.u32();
+        if version != CHECKPOINT_VERSION {
+            return Err(corrupt(format!(
+                "format version {version}: expected {CHECKPOINT_VERSION}"
+            )));
+        }
+        let step = cursor.u64();
+        let seed = cursor.u64();
+        let (kind, size) = (cursor.u8(), cursor.u64());
+        let sharing = cursor.u8();
+        let (module_len, optim_len) = (cursor.u64(), cursor.u64());
+        let total = [module_len, optim_len]
+            .into_iter()
+            .try_fold(HEADER_LEN as u64 + CRC_LEN as u64, u64::checked_add)
+            .filter(|&t| t <= usize::MAX as u64)
+            .ok_or_else(|| corrupt("record lengths overflow".into()))? as usize;
+        if bytes.len() < total {
+            return Err(truncated(total));
+        }
+        if bytes.len() > total {
+            return Err(corrupt(format!(
+                "{} bytes after the checksum: expected the file to end there",
+                bytes.len() - total
+            )));
+        }
+        let (body, crc) = bytes.split_at(total - CRC_LEN);
+        let stored = u32::from_le_bytes(
+            crc.try_into()
+                .unwrap_or_else(|_| unreachable!("the checksum has 4 bytes")),
+        );
+        let computed = crc32fast::hash(body);
+        if stored != computed {
+            return Err(corrupt(format!(
+                "checksum {stored:08x} does not match the content ({computed:08x})"
+            )));
+        }
+        let shape = match (kind, size) {
+            (0, 0) => Ok(Shape::Point),
+            (1, 0) => Ok(Shape::Line),
+            (2, d) => Shape::bezier(d as usize),
+            (3, n) => Shape::simplex(n as usize),
+            _ => return Err(corrupt(format!("shape code ({kind}, {size}) is unknown"))),
+        }
+        .map_err(|e| corrupt(e.to_string()))?;
+        let sharing = match sharing {
+            0 => Sharing::Shared,
+            1 => Sharing::Layerwise,
+            other => return Err(corrupt(format!("sharing code {other} is unknown"))),
+        };
+        let module_bytes = cursor.take(module_len as usize).to_vec();
+        let optim_bytes = cursor.take(optim_len as usize).to_vec();
+        let module = ModuleRecord::from_bytes(Bytes::from_bytes_vec(module_bytes))
+            .map_err(|e| corrupt(format!("module record: {e}")))?;
+        let optimizer = OptimizerRecord::from_bytes(Bytes::from_bytes_vec(optim_bytes))
+            .map_err(|e| corrupt(format!("optimizer record: {e}")))?;
+        Ok(Self {
+            path: path.into(),
+            step,
+            schedule: PointSchedule::new(shape, sharing, seed),
+            module,
+            optimizer,
+        })
+    }
+
+    /// The index of the next step.
+    pub fn step(&self) -> u64 {
+        self.step
+    }
+
+    /// The point schedule of the saved run.
+    pub fn schedule(&self) -> PointSchedule {
+        self.schedule
+    }
+
+    /// Loads the copies, their parameter ids and running statistics into `subspace` and the
+    /// optimizer state into `optimizer` (a fresh one of the same kind), and restores the point
+    /// schedule: training on from [`Checkpoint::step`] continues exactly like the saved run.
+    ///
+    /// Errors if the saved shape is not the subspace's or the saved parameters are not its
+    /// parameters (paths, dims).
+    pub fn resume<M: Module + ModuleDisplay>(
+        self,
+        subspace: Subspace<M>,
+        optimizer: ModuleOptimizer,
+    ) -> Result<(Subspace<M>, ModuleOptimizer), CheckpointError> {
+        if self.schedule.shape != subspace.shape() {
+            return Err(CheckpointError::Mismatch {
+                path: self.path,
+                reason: format!(
+                    "saved shape {}, the subspace is a {}",
+                    self.schedule.shape,
+                    subspace.shape()
+                ),
+            });
+        }
+        let path = self.path;
+        let subspace = subspace
+            .try_load_record(self.module)
+            .map_err(|e| CheckpointError::Mismatch {
+                path,
+                reason: e.to_string(),
+            })?
+            .with_schedule(self.schedule);
+        Ok((subspace, optimizer.load_record(self.optimizer)))
+    }
+}

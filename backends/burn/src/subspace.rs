@@ -1,0 +1,444 @@
+//! [`Subspace`]: `m` copies of a user's burn model, and the plugin contract on them.
+//!
+//! A `Subspace<M>` is itself a burn [`Module`] whose parameters are every copy of every
+//! parameter (`copies.{i}.{path}`), each with its own [`ParamId`]: any burn optimizer steps it
+//! with `optim.step(lr, subspace, grads)` and keeps separate state (momentum, Adam moments,
+//! weight decay) for every copy. The region's BatchNorm running statistics are copy 0's.
+//!
+//! Two forms of one training step (DESIGN.md, "The plugin contract"), with the same result:
+//!
+//! - **in the graph**: [`Subspace::at`] gives the user's model whose parameters are
+//!   `Σ c_i w_i` inside burn's autodiff graph; burn's backward gives every copy its gradient
+//!   `c_i g`, and [`Subspace::gradients`] adds the cos² regularizer;
+//! - **mix outside, scatter after backward**: [`Subspace::mixed`] gives the user's model at
+//!   `w(p)` (computed by core's [`Region::mix`]) with fresh leaves; after burn's backward,
+//!   [`Subspace::scatter`] pushes the gradient back through core's [`copy_gradients`].
+
+use std::collections::HashMap;
+
+use burn::module::{Module, ModuleDisplay, Param, ParamId};
+use burn::optim::GradientsParams;
+use burn::tensor::{Gradients, Tensor};
+use subspace_core::{
+    Cos2, Cos2Config, Group, Point, PointSchedule, Region, Shape, Sharing, StepPoints,
+    copy_gradients, cos2_grads, cos2_regularizer,
+};
+
+use crate::backend::{Burn, BurnTensor};
+use crate::error::{Error, Result};
+use crate::layout::{Layout, conv_linear_weights};
+use crate::mix_param::{AttachPoint, ErasedCopy};
+use crate::params::{read_params, replace_params, standalone_with};
+use crate::walk::{ParamSite, VisitFloat, Walker};
+
+/// How a region is sampled and regularized.
+#[derive(Debug, Clone, Copy)]
+pub struct SubspaceConfig {
+    /// Shape, shared or layerwise points, and the seed: the point of step `t` is a pure
+    /// function of `(seed, t, layer)`.
+    pub schedule: PointSchedule,
+    /// `β` and `ε` of the cos² regularizer (default `β = 1`); `β = 0` turns it off.
+    pub cos2: Cos2Config,
+    /// Which parameters the regularizer covers (default [`conv_linear_weights`]).
+    pub regularized: fn(&ParamSite) -> bool,
+}
+
+impl SubspaceConfig {
+    /// A region of `shape`, shared points drawn from `seed`, `β = 1` over the weights of
+    /// linear and convolution modules.
+    pub fn new(shape: Shape, seed: u64) -> Self {
+        Self {
+            schedule: PointSchedule::new(shape, Sharing::Shared, seed),
+            cos2: Cos2Config::default(),
+            regularized: conv_linear_weights,
+        }
+    }
+
+    /// Shared (one point for the network) or layerwise (one per layer) points.
+    pub fn with_sharing(mut self, sharing: Sharing) -> Self {
+        self.schedule.sharing = sharing;
+        self
+    }
+
+    /// The regularizer's `β` and `ε`.
+    pub fn with_cos2(mut self, cos2: Cos2Config) -> Self {
+        self.cos2 = cos2;
+        self
+    }
+
+    /// The predicate choosing the parameters the regularizer covers.
+    pub fn with_regularized(mut self, regularized: fn(&ParamSite) -> bool) -> Self {
+        self.regularized = regularized;
+        self
+    }
+}
+
+/// The gradient of every copy for one step, ready for any burn optimizer.
+#[derive(Debug)]
+pub struct CopyGradients {
+    /// `G_i = c_i(p) g + dR/dw_i`, keyed by the id of each copy's parameter.
+    pub params: GradientsParams,
+    /// The cos² regularizer of this step, if it applied.
+    pub regularizer: Option<Cos2>,
+}
+
+/// `m` independently initialised copies of a burn model `M`: a line, curve or simplex of
+/// networks (see the [module docs](self)).
+#[derive(Module, Debug)]
+pub struct Subspace<M: Module + ModuleDisplay> {
+    /// Copy `i` of the whole model, in the shape's copy order.
+    copies: Vec<M>,
+    #[module(skip)]
+    layout: Layout,
+    #[module(skip)]
+    config: SubspaceConfig,
+}
+
+impl<M: Module + ModuleDisplay> Subspace<M> {
+    /// A region of `config.schedule.shape` with copies built by calling `init` once per copy,
+    /// so each starts from its own random initialisation with its own parameter ids.
+    pub fn new(config: SubspaceConfig, mut init: impl FnMut() -> M) -> Result<Self> {
+        let copies = (0..config.schedule.shape.copies())
+            .map(|_| init())
+            .collect();
+        Self::from_copies(config, copies)
+    }
+
+    /// A region holding the given copies (e.g. replayed from another framework).
+    ///
+    /// Errors if their number does not fit the shape, they do not share copy 0's parameters
+    /// (paths and dims), two of them share a parameter id (one model cloned instead of
+    /// initialised again), or a parameter's rank is not 1 to 6.
+    pub fn from_copies(config: SubspaceConfig, copies: Vec<M>) -> Result<Self> {
+        let shape = config.schedule.shape.validate()?;
+        if copies.len() != shape.copies() {
+            return Err(Error::CopyCount {
+                shape: shape.to_string(),
+                expected: shape.copies(),
+                found: copies.len(),
+            });
+        }
+        let layout = Layout::of(&copies[0], config.regularized)?;
+        let mut owners: HashMap<ParamId, usize> = HashMap::new();
+        for (k, copy) in copies.iter().enumerate() {
+            layout.check_same(&Layout::of(copy, config.regularized)?, format!("copy {k}"))?;
+            let ids = Walker::run(
+                copy,
+                Ids {
+                    layout: &layout,
+                    ids: Vec::new(),
+                },
+            )
+            .ids;
+            for (path, id) in ids {
+                if let Some(first) = owners.insert(id, k) {
+                    return Err(Error::SharedParamId {
+                        path,
+                        first,
+                        second: k,
+                    });
+                }
+            }
+        }
+        Ok(Self {
+            copies,
+            layout,
+            config,
+        })
+    }
+
+    /// The subspace with another point schedule (a resumed run's).
+    pub(crate) fn with_schedule(mut self, schedule: PointSchedule) -> Self {
+        self.config.schedule = schedule;
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SubspaceConfig {
+        &self.config
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> Shape {
+        self.config.schedule.shape
+    }
+
+    /// The parameter groups (paths, dims, layers, regularized).
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// The copies, in the shape's copy order.
+    pub fn copies(&self) -> &[M] {
+        &self.copies
+    }
+
+    /// Takes the copies out.
+    pub fn into_copies(self) -> Vec<M> {
+        self.copies
+    }
+
+    /// The point(s) of step `step`: a pure function of `(seed, step, layer)`.
+    pub fn points(&self, step: u64) -> StepPoints {
+        self.config.schedule.points(step, self.layout.layers())
+    }
+
+    /// The copies as a core [`Region`] on the [`Burn`] backend (handles, outside autodiff), e.g.
+    /// for metrics, [`subspace_core::save_region`] or the conformance suite.
+    pub fn region(&self) -> Result<Region<Burn>> {
+        let mut per_group: Vec<Vec<BurnTensor>> = vec![Vec::new(); self.layout.groups().len()];
+        for copy in &self.copies {
+            for (g, tensor) in read_params(copy, &self.layout).into_iter().enumerate() {
+                per_group[g].push(tensor);
+            }
+        }
+        let groups = self
+            .layout
+            .groups()
+            .iter()
+            .zip(per_group)
+            .map(|(g, copies)| Group {
+                name: g.site.path.clone(),
+                layer: g.layer,
+                regularized: g.regularized,
+                copies,
+            })
+            .collect();
+        Ok(Region::new(self.shape(), groups)?)
+    }
+
+    /// The cos² regularizer of step `step` on the copies, if the shape has a pair and `β > 0`.
+    pub fn regularizer(&self, step: u64) -> Result<Option<Cos2>> {
+        self.regularizer_on(&self.region()?, step)
+    }
+
+    fn regularizer_on(&self, region: &Region<Burn>, step: u64) -> Result<Option<Cos2>> {
+        match self.config.schedule.pair(step) {
+            Some(pair) if self.config.cos2.beta > 0.0 => {
+                Ok(Some(cos2_regularizer(region, pair, self.config.cos2)?))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    /// **In the graph**: the user's model at `points`, whose every parameter is
+    /// `w(p) = Σ_i c_i(p) w_i` built inside burn's autodiff graph from the copies' own
+    /// parameters (copy 0 with a [`MixedCopies`](crate::MixedCopies) reparameterization
+    /// holding copies `1..m`).
+    ///
+    /// Run the forward and `backward()` on it, then [`Subspace::gradients`]. It shares copy
+    /// 0's BatchNorm running statistics, so a training forward updates the region's.
+    pub fn at(&self, points: &StepPoints) -> Result<M> {
+        let mut others: Vec<Vec<ErasedCopy>> =
+            self.layout.groups().iter().map(|_| Vec::new()).collect();
+        for copy in &self.copies[1..] {
+            let erased = Walker::run(
+                copy,
+                Erase {
+                    layout: &self.layout,
+                    params: (0..self.layout.groups().len()).map(|_| None).collect(),
+                },
+            );
+            for (g, param) in erased.params.into_iter().enumerate() {
+                others[g].push(param.unwrap_or_else(|| unreachable!("copies share the layout")));
+            }
+        }
+        let shape = self.shape();
+        let mut sites = HashMap::new();
+        for (g, copies) in self.layout.groups().iter().zip(others) {
+            let c = shape.coefficients(points.for_layer(g.layer)?)?;
+            sites.insert(g.site.path.clone(), (copies, c));
+        }
+        let model = self.copies[0].clone();
+        if self.copies.len() == 1 {
+            return Ok(model);
+        }
+        Ok(model.apply_reparameterization(AttachPoint { sites }))
+    }
+
+    /// **In the graph**, after `backward()` on a model from [`Subspace::at`]: the gradient of
+    /// every copy, `c_i(p) g` from burn's backward plus the cos² regularizer's `dR/dw_i` for
+    /// the pair of step `step` (core's [`cos2_regularizer`] and [`cos2_grads`]).
+    ///
+    /// Weight decay is the optimizer's (burn's `weight_decay` acts on each copy separately,
+    /// SPEC.md §4). A parameter the loss does not reach has no gradient, as in plain burn.
+    pub fn gradients(&self, mut grads: Gradients, step: u64) -> Result<CopyGradients> {
+        let mut params = GradientsParams::from_module(&mut grads, self);
+        let region = self.region()?;
+        let regularizer = self.regularizer_on(&region, step)?;
+        if let Some(reg) = &regularizer {
+            let (ti, tj): (Vec<_>, Vec<_>) = cos2_grads(&region, reg)
+                .into_iter()
+                .map(Option::unzip)
+                .unzip();
+            let pair = reg.pair;
+            for (copy, terms) in [(pair.i(), ti), (pair.j(), tj)] {
+                let added = Walker::run(
+                    &self.copies[copy],
+                    AddGrad {
+                        layout: &self.layout,
+                        terms,
+                        params,
+                    },
+                );
+                params = added.params;
+            }
+        }
+        Ok(CopyGradients {
+            params,
+            regularizer,
+        })
+    }
+
+    /// **Mix outside**: the user's model at `w(p)`, computed by core's [`Region::mix`], with
+    /// fresh leaf parameters (copy 0's gradient settings, new ids).
+    ///
+    /// Run the forward and `backward()` on it, then [`Subspace::scatter`]. It shares copy 0's
+    /// BatchNorm running statistics, so a training forward updates the region's.
+    pub fn mixed(&self, points: &StepPoints) -> Result<M> {
+        let w = self.region()?.mix(points)?;
+        Ok(replace_params(self.copies[0].clone(), &self.layout, w))
+    }
+
+    /// **Scatter after backward**, after `backward()` on `mixed` from [`Subspace::mixed`] at
+    /// the same `points`: the gradient of every copy by core's [`copy_gradients`],
+    /// `c_i(p) g + dR/dw_i` (weight decay left to the optimizer).
+    ///
+    /// Gives the same gradients as the in-graph form; a parameter the loss does not reach has
+    /// only its regularizer term, or no gradient.
+    pub fn scatter(
+        &self,
+        grads: Gradients,
+        mixed: &M,
+        points: &StepPoints,
+        step: u64,
+    ) -> Result<CopyGradients> {
+        self.layout.check_same(
+            &Layout::of(mixed, self.config.regularized)?,
+            "the mixed model".into(),
+        )?;
+        let region = self.region()?;
+        let found = Walker::run(
+            mixed,
+            ReadGrad {
+                layout: &self.layout,
+                grads: &grads,
+                values: vec![None; self.layout.groups().len()],
+            },
+        )
+        .values;
+        let regularizer = self.regularizer_on(&region, step)?;
+        let keep: Vec<bool> = found
+            .iter()
+            .zip(self.layout.groups())
+            .map(|(g, group)| g.is_some() || (regularizer.is_some() && group.regularized))
+            .collect();
+        let g = found
+            .into_iter()
+            .zip(region.groups())
+            .map(|(g, group)| g.unwrap_or_else(|| BurnTensor::zeros_like(&group.copies[0])))
+            .collect();
+        let per_copy = copy_gradients(&region, g, points, regularizer.as_ref(), 0.0)?;
+        let mut by_copy: Vec<Vec<Option<BurnTensor>>> =
+            self.copies.iter().map(|_| Vec::new()).collect();
+        for (group, keep) in per_copy.into_iter().zip(&keep) {
+            for (k, grad) in group.into_iter().enumerate() {
+                by_copy[k].push(keep.then_some(grad));
+            }
+        }
+        let mut params = GradientsParams::new();
+        for (copy, terms) in self.copies.iter().zip(by_copy) {
+            params = Walker::run(
+                copy,
+                AddGrad {
+                    layout: &self.layout,
+                    terms,
+                    params,
+                },
+            )
+            .params;
+        }
+        Ok(CopyGradients {
+            params,
+            regularizer,
+        })
+    }
+
+    /// The network at `point` as a plain model of the user's own type: `Σ c_i(p) w_i` by core's
+    /// [`Region::at`], fresh parameter ids, its own copy of the region's running statistics
+    /// (recalibrate them with [`recalibrate_batch_norm`](crate::recalibrate_batch_norm)), and
+    /// copy 0's mode. It does not depend on this crate.
+    pub fn export(&self, point: &Point) -> Result<M> {
+        let w = self.region()?.at(point)?;
+        Ok(standalone_with(&self.copies[0], &self.layout, w))
+    }
+}
+
+/// Collects `(path, id)` of every group parameter.
+struct Ids<'a> {
+    layout: &'a Layout,
+    ids: Vec<(String, ParamId)>,
+}
+
+impl VisitFloat for Ids<'_> {
+    fn visit<const D: usize>(&mut self, site: &ParamSite, param: &Param<Tensor<D>>) {
+        if self.layout.group(&site.path).is_some() {
+            self.ids.push((site.path.clone(), param.id));
+        }
+    }
+}
+
+/// Collects a handle to every group parameter, type-erased across ranks.
+struct Erase<'a> {
+    layout: &'a Layout,
+    params: Vec<Option<ErasedCopy>>,
+}
+
+impl VisitFloat for Erase<'_> {
+    fn visit<const D: usize>(&mut self, site: &ParamSite, param: &Param<Tensor<D>>) {
+        if let Some(g) = self.layout.group(&site.path) {
+            self.params[g] = Some(Box::new(param.clone()));
+        }
+    }
+}
+
+/// Reads the gradient of every group parameter from burn's `Gradients`.
+struct ReadGrad<'a> {
+    layout: &'a Layout,
+    grads: &'a Gradients,
+    values: Vec<Option<BurnTensor>>,
+}
+
+impl VisitFloat for ReadGrad<'_> {
+    fn visit<const D: usize>(&mut self, site: &ParamSite, param: &Param<Tensor<D>>) {
+        if let Some(g) = self.layout.group(&site.path) {
+            self.values[g] = param.val().grad(self.grads).map(BurnTensor::from_tensor);
+        }
+    }
+}
+
+/// Adds `terms[g]` to the gradient of group `g` of one copy, registered under the copy's id.
+struct AddGrad<'a> {
+    layout: &'a Layout,
+    terms: Vec<Option<BurnTensor>>,
+    params: GradientsParams,
+}
+
+impl VisitFloat for AddGrad<'_> {
+    fn visit<const D: usize>(&mut self, site: &ParamSite, param: &Param<Tensor<D>>) {
+        let Some(g) = self.layout.group(&site.path) else {
+            return;
+        };
+        let Some(term) = self.terms[g].take() else {
+            return;
+        };
+        let term = term
+            .into_tensor::<D>()
+            .unwrap_or_else(|| unreachable!("gradients have their parameter's rank"));
+        let grad = match self.params.remove::<D>(param.id) {
+            Some(grad) => grad + term,
+            None => term,
+        };
+        self.params.register(param.id, grad);
+    }
+}
