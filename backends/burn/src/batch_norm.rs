@@ -38,9 +38,10 @@ const PROBE: f64 = (1u64 << 60) as f64;
 /// The input model is left as it is; the result has its own running statistics and the input's
 /// mode (a model on an autodiff device comes back on it with the same gradient and
 /// training-flag settings, a plain one comes back plain). The forward passes run on a private
-/// copy in training mode on an autodiff device without recording gradients, so `forward` must
-/// put its input on the model's device (plain or autodiff). A model without running statistics
-/// is returned unchanged.
+/// copy in training mode on an autodiff device, recording no gradients. Give the batches on an
+/// autodiff device (`device.autodiff()`): burn's `BatchNorm` takes batch statistics only from
+/// autodiff inputs, and a layer that sees the raw batch would otherwise not update. A model
+/// without running statistics is returned unchanged.
 ///
 /// Errors if `batches` is empty, or a statistic was not updated by the forward pass (its layer
 /// is frozen, has momentum 0, or is not reached), or its update is not `(1 − μ) r + μ b`.

@@ -118,8 +118,9 @@ pub fn save_checkpoint<M: Module + ModuleDisplay>(
         path: path.into(),
         reason: reason.to_string(),
     };
+    // `valid` folds pending running-statistic updates into their values before recording.
     let module = subspace
-        .clone()
+        .valid()
         .into_record()
         .into_bytes()
         .map_err(encode)?;
