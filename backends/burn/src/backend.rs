@@ -1,13 +1,4 @@
 //! [`Backend`] over burn float tensors on any burn device (flex on the CPU, Vulkan on a GPU).
-//!
-//! Tensors of any rank are held flattened ([`BurnTensor`]); scalars are one-element tensors that
-//! stay on the device until [`Backend::to_host`] reads them all in one transfer. The subspace
-//! math runs outside any autodiff graph: [`BurnTensor::from_tensor`] drops the autodiff
-//! association.
-//!
-//! Precision: elementwise work is `f32`. Reductions (`dot`, `gram`) are blocked: each pass sums
-//! blocks of [`REDUCTION_BLOCK`] elements and the partial sums are reduced the same way, so the
-//! rounding error grows with `BLOCK · log_BLOCK(n)` instead of `n`.
 
 use burn::tensor::{Device, Tensor, TensorData};
 use subspace_core::{Backend, BackendError, Gram, HostTensor};
@@ -16,6 +7,15 @@ use subspace_core::{Backend, BackendError, Gram, HostTensor};
 pub const REDUCTION_BLOCK: usize = 256;
 
 /// The subspace [`Backend`] on burn: any burn device, `f32` tensors.
+///
+/// Tensors of any rank are held flattened ([`BurnTensor`]); scalars are one-element tensors that
+/// stay on the device until [`Backend::to_host`] reads them all in one transfer. The subspace
+/// math runs outside any autodiff graph: [`BurnTensor::from_tensor`] drops the autodiff
+/// association.
+///
+/// Precision: elementwise work is `f32`. Reductions (`dot`, `gram`) are blocked: each pass sums
+/// blocks of [`REDUCTION_BLOCK`] elements and the partial sums are reduced the same way, so the
+/// rounding error grows with `BLOCK · log_BLOCK(n)` instead of `n`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Burn;
 

@@ -1,22 +1,4 @@
 //! BatchNorm recalibration at a point (SPEC.md §5; PyTorch's `update_bn`).
-//!
-//! BatchNorm running statistics are shared by the whole region and mean nothing for any one
-//! point after training. [`recalibrate_batch_norm`] resets them and recomputes them as the
-//! **cumulative average** of the batch statistics over one pass of the given batches:
-//!
-//! ```text
-//! running_mean = (1/K) Σ_k mean_k        running_var = (1/K) Σ_k var_k
-//! ```
-//!
-//! where `mean_k` and `var_k` are the statistics burn's `BatchNorm` computes on batch `k` in
-//! training mode (per channel; the variance is the biased, population one).
-//!
-//! burn's `BatchNorm` updates a statistic as `r ← (1 − μ) r + μ b` with a momentum `μ` that
-//! is a plain field of the layer, out of reach of a generic module traversal. So the
-//! recalibration measures `μ` once per statistic (one extra forward of the first batch with
-//! `r = 2^60`, which makes the new value exactly `(1 − μ) 2^60`), then runs every batch from
-//! `r = 0`, which leaves exactly `μ b_k`, and divides the sum by `K μ`. The layers' momentum,
-//! epsilon and every other setting are never changed.
 
 use std::collections::HashMap;
 
@@ -32,8 +14,27 @@ use crate::walk::{MapFloat, MapWalker, ParamSite, VisitFloat, Walker};
 /// `(1 − μ) · PROBE` is exact, large enough that adding `μ b` (`|b| < 2^35`) cannot change it.
 const PROBE: f64 = (1u64 << 60) as f64;
 
-/// `model` with its running statistics recomputed as the cumulative average over `batches`
-/// (see the [module docs](self)); `forward` runs the model's forward pass on one batch.
+/// `model` with its running statistics recomputed as the cumulative average over `batches`;
+/// `forward` runs the model's forward pass on one batch.
+///
+/// BatchNorm running statistics are shared by the whole region and mean nothing for any one
+/// point after training. [`recalibrate_batch_norm`] resets them and recomputes them as the
+/// **cumulative average** of the batch statistics over one pass of the given batches:
+///
+/// ```text
+/// running_mean = (1/K) Σ_k mean_k        running_var = (1/K) Σ_k var_k
+/// ```
+///
+/// where `mean_k` and `var_k` are the statistics burn's `BatchNorm` computes on batch `k` in
+/// training mode (per channel; the variance is the biased, population one).
+///
+/// burn's `BatchNorm` updates a statistic as `r ← (1 − μ) r + μ b` with a momentum `μ` that
+/// is a plain field of the layer, out of reach of a generic module traversal. So the
+/// recalibration measures `μ` once per statistic (one extra forward of the first batch with
+/// `r = 2^60`, which makes the new value exactly `(1 − μ) 2^60`), then runs every batch from
+/// `r = 0`, which leaves exactly `μ b_k`, and divides the sum by `K μ`. The layers' momentum,
+/// epsilon and every other setting are never changed.
+///
 ///
 /// The input model is left as it is; the result has its own running statistics and the input's
 /// mode (a model on an autodiff device comes back on it with the same gradient and

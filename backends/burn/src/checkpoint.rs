@@ -1,27 +1,4 @@
-//! Checkpoints of a whole subspace training state: every copy (with its parameter ids and the
-//! region's running statistics), the optimizer state of every copy, the point schedule (shape,
-//! sharing, seed: the only randomness of the plugin, SPEC.md §3) and the step.
-//!
-//! The copies and the optimizer state are stored as burn records (burnpack, burn's own
-//! format: [`ModuleRecord`](burn::store::ModuleRecord) and
-//! [`OptimizerRecord`](burn::optim::OptimizerRecord)), wrapped in a small container:
-//!
-//! | bytes | content |
-//! |---|---|
-//! | 8 | magic `SSBURNCK` |
-//! | 4 | format version, little endian ([`CHECKPOINT_VERSION`]) |
-//! | 8 | step |
-//! | 8 | seed |
-//! | 1 + 8 | shape: kind (0 point, 1 line, 2 Bezier, 3 simplex) and its degree or vertices |
-//! | 1 | sharing (0 shared, 1 layerwise) |
-//! | 8 + 8 | lengths of the two records |
-//! | … | the module record, then the optimizer record |
-//! | 4 | CRC-32 of everything before it |
-//!
-//! Writes go to a temporary file in the same directory, are flushed to disk and renamed over
-//! the target, so the file at the path is always a whole checkpoint (the previous one until the
-//! rename). A truncated or corrupted file is reported as [`CheckpointError::Truncated`] or
-//! [`CheckpointError::Corrupt`] before anything is loaded.
+//! Checkpoints of a whole subspace training state, written atomically.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -96,6 +73,31 @@ pub enum CheckpointError {
 }
 
 /// A checkpoint read from a file and verified (length, checksum, records), not yet applied.
+///
+/// A checkpoint holds the whole subspace training state: every copy (with its parameter ids and
+/// the region's running statistics), the optimizer state of every copy, the point schedule
+/// (shape, sharing, seed: the only randomness of the plugin, SPEC.md §3) and the step.
+///
+/// The copies and the optimizer state are stored as burn records (burnpack, burn's own
+/// format: [`ModuleRecord`](burn::store::ModuleRecord) and
+/// [`OptimizerRecord`](burn::optim::OptimizerRecord)), wrapped in a small container:
+///
+/// | bytes | content |
+/// |---|---|
+/// | 8 | magic `SSBURNCK` |
+/// | 4 | format version, little endian ([`CHECKPOINT_VERSION`]) |
+/// | 8 | step |
+/// | 8 | seed |
+/// | 1 + 8 | shape: kind (0 point, 1 line, 2 Bezier, 3 simplex) and its degree or vertices |
+/// | 1 | sharing (0 shared, 1 layerwise) |
+/// | 8 + 8 | lengths of the two records |
+/// | … | the module record, then the optimizer record |
+/// | 4 | CRC-32 of everything before it |
+///
+/// Writes go to a temporary file in the same directory, are flushed to disk and renamed over
+/// the target, so the file at the path is always a whole checkpoint (the previous one until the
+/// rename). A truncated or corrupted file is reported as [`CheckpointError::Truncated`] or
+/// [`CheckpointError::Corrupt`] before anything is loaded.
 #[derive(Debug)]
 pub struct Checkpoint {
     path: PathBuf,

@@ -1,16 +1,4 @@
-//! The parameter groups of a burn model: which tensors get copies, their layers and whether
-//! the cos² regularizer covers them.
-//!
-//! Every float parameter of the model is a group, named by its burn path (`"fc1.weight"`),
-//! except running statistics (`BatchNorm`'s `running_mean`/`running_var`), which the whole
-//! region shares. Groups are in burn's traversal order (the order of the struct's fields).
-//!
-//! - **Layer**: one per module that owns parameters (each `Linear`/`Conv`, each norm layer),
-//!   numbered in order of appearance; a layerwise point moves a module's weight and bias
-//!   together.
-//! - **Regularized**: decided by a predicate on the [`ParamSite`]; the default
-//!   [`conv_linear_weights`] covers the `weight` of linear and convolution modules, not biases
-//!   and not norm-layer scale/shift (SPEC.md §4).
+//! The parameter groups of a burn model: copies, layers, regularization.
 
 use std::collections::HashMap;
 
@@ -54,7 +42,19 @@ pub struct GroupLayout {
     pub regularized: bool,
 }
 
-/// The parameter groups of a model, in traversal order.
+/// The parameter groups of a model, in traversal order: which tensors get copies, their layers
+/// and whether the cos² regularizer covers them.
+///
+/// Every float parameter of the model is a group, named by its burn path (`"fc1.weight"`),
+/// except running statistics (`BatchNorm`'s `running_mean`/`running_var`), which the whole
+/// region shares. Groups are in burn's traversal order (the order of the struct's fields).
+///
+/// - **Layer**: one per module that owns parameters (each `Linear`/`Conv`, each norm layer),
+///   numbered in order of appearance; a layerwise point moves a module's weight and bias
+///   together.
+/// - **Regularized**: decided by a predicate on the [`ParamSite`]; the default
+///   [`conv_linear_weights`] covers the `weight` of linear and convolution modules, not biases
+///   and not norm-layer scale/shift (SPEC.md §4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
     groups: Vec<GroupLayout>,

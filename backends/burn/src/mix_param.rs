@@ -1,9 +1,4 @@
-//! The in-graph mix as a burn [`Reparameterization`]: attached to copy 0 of a parameter, it
-//! makes `Param::val()` return `w(p) = Σ_i c_i(p) w_i` inside the autodiff graph, so the
-//! framework's backward yields `dL/dw_i = c_i(p) dL/dw(p)` for every copy (SPEC.md §2).
-//!
-//! The point is never state of a layer: [`AttachPoint`] builds a fresh model-at-a-point from
-//! the copies and the coefficients of one step, and the next step builds another.
+//! The in-graph mix as a burn [`Reparameterization`].
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -66,6 +61,13 @@ macro_rules! ranked_copies {
 ranked_copies!(1 => R1, 2 => R2, 3 => R3, 4 => R4, 5 => R5, 6 => R6);
 
 /// The other copies of a parameter and the coefficients of one point.
+///
+/// Attached to copy 0 of a parameter as a burn [`Reparameterization`], it makes `Param::val()` return `w(p) = Σ_i c_i(p) w_i` inside the autodiff graph, so the
+/// framework's backward yields `dL/dw_i = c_i(p) dL/dw(p)` for every copy (SPEC.md §2).
+///
+/// The point is never state of a layer: [`Subspace::at`](crate::Subspace::at) builds a fresh
+/// model-at-a-point from the copies and the coefficients of one step, and the next step builds
+/// another.
 #[derive(Module, Debug)]
 pub struct MixedCopies {
     copies: RankedCopies,

@@ -1,18 +1,4 @@
 //! [`Subspace`]: `m` copies of a user's burn model, and the plugin contract on them.
-//!
-//! A `Subspace<M>` is itself a burn [`Module`] whose parameters are every copy of every
-//! parameter (`copies.{i}.{path}`), each with its own [`ParamId`]: any burn optimizer steps it
-//! with `optim.step(lr, subspace, grads)` and keeps separate state (momentum, Adam moments,
-//! weight decay) for every copy. The region's BatchNorm running statistics are copy 0's.
-//!
-//! Two forms of one training step (DESIGN.md, "The plugin contract"), with the same result:
-//!
-//! - **in the graph**: [`Subspace::at`] gives the user's model whose parameters are
-//!   `Σ c_i w_i` inside burn's autodiff graph; burn's backward gives every copy its gradient
-//!   `c_i g`, and [`Subspace::gradients`] adds the cos² regularizer;
-//! - **mix outside, scatter after backward**: [`Subspace::mixed`] gives the user's model at
-//!   `w(p)` (computed by core's [`Region::mix`]) with fresh leaves; after burn's backward,
-//!   [`Subspace::scatter`] pushes the gradient back through core's [`copy_gradients`].
 
 use std::collections::HashMap;
 
@@ -83,7 +69,21 @@ pub struct CopyGradients {
 }
 
 /// `m` independently initialised copies of a burn model `M`: a line, curve or simplex of
-/// networks (see the [module docs](self)).
+/// networks.
+///
+/// A `Subspace<M>` is itself a burn [`Module`] whose parameters are every copy of every
+/// parameter (`copies.{i}.{path}`), each with its own [`ParamId`]: any burn optimizer steps it
+/// with `optim.step(lr, subspace, grads)` and keeps separate state (momentum, Adam moments,
+/// weight decay) for every copy. The region's BatchNorm running statistics are copy 0's.
+///
+/// Two forms of one training step (DESIGN.md, "The plugin contract"), with the same result:
+///
+/// - **in the graph**: [`Subspace::at`] gives the user's model whose parameters are
+///   `Σ c_i w_i` inside burn's autodiff graph; burn's backward gives every copy its gradient
+///   `c_i g`, and [`Subspace::gradients`] adds the cos² regularizer;
+/// - **mix outside, scatter after backward**: [`Subspace::mixed`] gives the user's model at
+///   `w(p)` (computed by core's [`Region::mix`]) with fresh leaves; after burn's backward,
+///   [`Subspace::scatter`] pushes the gradient back through core's [`copy_gradients`].
 #[derive(Module, Debug)]
 pub struct Subspace<M: Module + ModuleDisplay> {
     /// Copy `i` of the whole model, in the shape's copy order.
