@@ -27,6 +27,11 @@ fn backends(config: &SuiteConfig) -> Vec<Row> {
             config,
         ),
     );
+    #[cfg(feature = "burn")]
+    rows.extend(run_suite::<subspace_burn::Burn>(
+        &subspace_burn::flex(),
+        config,
+    ));
     rows
 }
 

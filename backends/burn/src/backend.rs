@@ -19,6 +19,12 @@ pub const REDUCTION_BLOCK: usize = 256;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Burn;
 
+/// burn's flex CPU device, for crates that run [`Burn`] without naming burn types (the
+/// conformance CLI).
+pub fn flex() -> Device {
+    Device::flex()
+}
+
 /// A burn float tensor of any rank, flattened, with its dims.
 #[derive(Debug, Clone)]
 pub struct BurnTensor {

@@ -99,7 +99,7 @@ mod subspace;
 mod walk;
 
 pub use averaging::{ModelEma, ModelSwa};
-pub use backend::{Burn, BurnTensor, REDUCTION_BLOCK};
+pub use backend::{Burn, BurnTensor, REDUCTION_BLOCK, flex};
 pub use batch_norm::recalibrate_batch_norm;
 pub use checkpoint::{CHECKPOINT_VERSION, Checkpoint, CheckpointError, save_checkpoint};
 pub use error::{Error, Result};
