@@ -4,8 +4,9 @@ use std::collections::HashMap;
 
 use burn::module::{Module, Param};
 use burn::tensor::Tensor;
+use subspace_core::Backend;
 
-use crate::backend::BurnTensor;
+use crate::backend::{Burn, BurnTensor};
 use crate::error::{Error, Result};
 use crate::params::on_autodiff;
 use crate::walk::{MapFloat, MapWalker, ParamSite, VisitFloat, Walker};
@@ -35,7 +36,6 @@ const PROBE: f64 = (1u64 << 60) as f64;
 /// `r = 0`, which leaves exactly `μ b_k`, and divides the sum by `K μ`. The layers' momentum,
 /// epsilon and every other setting are never changed.
 ///
-///
 /// The input model is left as it is; the result has its own running statistics and the input's
 /// mode (a model on an autodiff device comes back on it with the same gradient and
 /// training-flag settings, a plain one comes back plain). The forward passes run on a private
@@ -51,21 +51,20 @@ pub fn recalibrate_batch_norm<M: Module, I>(
     batches: impl IntoIterator<Item = I>,
     mut forward: impl FnMut(&M, &I),
 ) -> Result<M> {
-    let statistics = Walker::run(&model, Statistics::default()).paths;
-    if statistics.is_empty() {
+    if !Walker::run(&model, HasStatistics(false)).0 {
         return Ok(model);
     }
     let mut batches = batches.into_iter();
     let first = batches.next().ok_or(Error::NoBatches)?;
     let work = model.valid().train().no_grad();
 
-    let probed = run(&work, &statistics, PROBE, &first, &mut forward);
+    let probed = run(&work, PROBE, &first, &mut forward);
     let momenta = momenta(probed)?;
 
-    let mut sums = run(&work, &statistics, 0.0, &first, &mut forward);
+    let mut sums = run(&work, 0.0, &first, &mut forward);
     let mut count = 1usize;
     for batch in batches {
-        let stats = run(&work, &statistics, 0.0, &batch, &mut forward);
+        let stats = run(&work, 0.0, &batch, &mut forward);
         for (path, value) in stats {
             let sum = match sums.remove(&path) {
                 Some(sum) => sum.map_flat(|s| s + value.flat().clone()),
@@ -96,7 +95,6 @@ pub fn recalibrate_batch_norm<M: Module, I>(
 /// statistics back (synchronised).
 fn run<M: Module, I>(
     work: &M,
-    statistics: &[String],
     fill: f64,
     batch: &I,
     forward: &mut impl FnMut(&M, &I),
@@ -104,9 +102,7 @@ fn run<M: Module, I>(
     let work = MapWalker::run(work.clone(), SetStatistics::Fill(fill)).0;
     forward(&work, batch);
     // `valid` merges the pending per-thread updates of every running statistic.
-    let read = Walker::run(&work.valid(), ReadStatistics::default()).values;
-    debug_assert_eq!(read.len(), statistics.len());
-    read
+    Walker::run(&work.valid(), ReadStatistics::default()).values
 }
 
 /// `μ = 1 − r/PROBE` for every statistic probed from `r = PROBE`.
@@ -114,13 +110,8 @@ fn momenta(probed: HashMap<String, BurnTensor>) -> Result<HashMap<String, f64>> 
     probed
         .into_iter()
         .map(|(path, value)| {
-            let values = value
-                .flat()
-                .clone()
-                .try_into_data()
-                .map_err(|e| subspace_core::BackendError(format!("burn: {e}")))?
-                .try_into_vec::<f32>()
-                .map_err(|e| subspace_core::BackendError(format!("burn: {e}")))?;
+            let host = Burn::tensor_to_host(value)?;
+            let values = host.data();
             let first = values.first().copied().unwrap_or(PROBE as f32);
             if first as f64 == PROBE {
                 return Err(Error::NotUpdated { path });
@@ -134,17 +125,12 @@ fn momenta(probed: HashMap<String, BurnTensor>) -> Result<HashMap<String, f64>> 
         .collect()
 }
 
-/// The paths of the running statistics.
-#[derive(Default)]
-struct Statistics {
-    paths: Vec<String>,
-}
+/// Whether a model has running statistics.
+struct HasStatistics(bool);
 
-impl VisitFloat for Statistics {
+impl VisitFloat for HasStatistics {
     fn visit<const D: usize>(&mut self, site: &ParamSite, _param: &Param<Tensor<D>>) {
-        if site.is_running_statistic() {
-            self.paths.push(site.path.clone());
-        }
+        self.0 |= site.is_running_statistic();
     }
 }
 
