@@ -251,3 +251,40 @@ fn export_is_a_standalone_model_at_the_point() {
     let exported = plain.export(&Shape::Line.midpoint()).unwrap();
     assert!(!exported.fc1.weight.val().is_autodiff());
 }
+
+#[test]
+fn a_one_point_region_is_standard_training() {
+    let device = device();
+    let model = Mlp::new(5, 4, 3, &device);
+    let sub =
+        Subspace::from_copies(SubspaceConfig::new(Shape::Point, 0), vec![model.clone()]).unwrap();
+    let sgd = || {
+        SgdConfig::new()
+            .with_momentum(Some(MomentumConfig::new().with_dampening(0.0)))
+            .init()
+    };
+    let (mut plain, mut plain_optim) = (model, sgd());
+    let (mut sub, mut sub_optim) = (sub, sgd());
+    for step in 0..3 {
+        let (x, y) = batch(6, 5, 3, step, &device);
+        let grads = cross_entropy(plain.forward(x.clone()), &y).backward();
+        let grads = GradientsParams::from_grads(grads, &plain);
+        plain = plain_optim.step(0.1, plain, grads);
+
+        let at = sub.at(&sub.points(step)).unwrap();
+        let grads = sub
+            .gradients(cross_entropy(at.forward(x), &y).backward(), step)
+            .unwrap();
+        assert!(grads.regularizer.is_none(), "one copy has no pair");
+        sub = sub_optim.step(0.1, sub, grads.params);
+    }
+    let copy = &sub.copies()[0];
+    assert_eq!(
+        values(copy.fc1.weight.val()),
+        values(plain.fc1.weight.val())
+    );
+    assert_eq!(
+        values(copy.fc2.bias.as_ref().unwrap().val()),
+        values(plain.fc2.bias.as_ref().unwrap().val())
+    );
+}
