@@ -214,7 +214,7 @@ impl Evaluator<'_> {
             ..Measured::default()
         };
         ensemble.metrics.extend(ends_metrics.clone());
-        ensemble.metrics.extend(diversity.clone());
+        ensemble.metrics.extend(diversity);
         if !with_line {
             return Ok((ensemble, None));
         }

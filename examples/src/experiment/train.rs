@@ -139,7 +139,7 @@ pub fn train<M: Init>(
             let points = subspace.points(step);
             let model = subspace.at(&points)?;
             let loss = loss_fn.forward(model.forward(x), y);
-            let show = step % 25 == 0;
+            let show = step.is_multiple_of(25);
             let shown = show.then(|| loss.clone());
             let grads = loss.backward();
             let g = subspace.gradients(grads, step)?;

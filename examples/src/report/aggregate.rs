@@ -58,11 +58,11 @@ pub struct Summary {
 }
 
 /// The records of `method` under `condition`.
-pub fn records_of<'a>(
-    records: &'a [Record],
+pub fn records_of(
+    records: &[Record],
     method: Method,
     condition: Condition,
-) -> impl Iterator<Item = &'a Record> {
+) -> impl Iterator<Item = &Record> {
     records
         .iter()
         .filter(move |r| r.method == method && r.condition == condition)
