@@ -1,13 +1,27 @@
-//! The backends compiled into the benches, and how a timed region waits for each.
+//! The backends compiled into the benches, where each runs, and how a timed region waits for it.
 
+use burn::tensor::Device;
+use subspace_burn::Burn;
 use subspace_core::{Backend, BackendError};
+use subspace_luminal::{Luminal, Target};
 use subspace_reference::{Cpu, Reference};
+
+/// Where a backend's kernels run, which decides the bandwidth they are compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Placement {
+    /// On the calling thread only: timed once, with the single-thread STREAM.
+    CallingThread,
+    /// On the CPU threads of the rayon pool the call is made in: timed for every thread count,
+    /// with the STREAM of as many threads.
+    CpuPool,
+    /// On an accelerator: timed once, with the device's own bandwidth.
+    Accelerator,
+}
 
 /// A [`Backend`] that the benches can time.
 pub trait BenchBackend: Backend {
-    /// Whether the backend's kernels run on more than one CPU thread, so that its single-thread
-    /// and all-threads numbers differ.
-    const MULTI_THREADED: bool;
+    /// Where the backend's kernels run on `device`.
+    fn placement(device: &Self::Device) -> Placement;
 
     /// Blocks until every operation queued on `device` has finished.
     fn synchronize(device: &Self::Device) -> Result<(), BackendError>;
@@ -15,11 +29,60 @@ pub trait BenchBackend: Backend {
 
 /// The reference computes every operation eagerly on the calling thread.
 impl BenchBackend for Reference {
-    const MULTI_THREADED: bool = false;
+    fn placement(_device: &Cpu) -> Placement {
+        Placement::CallingThread
+    }
 
     /// Nothing is ever pending: results are complete when an operation returns.
     fn synchronize(_device: &Cpu) -> Result<(), BackendError> {
         Ok(())
+    }
+}
+
+/// luminal runs each operation's compiled graph to completion and reads its outputs back to the
+/// host before returning, on the CPU and on CUDA alike.
+impl<T: Target> BenchBackend for Luminal<T> {
+    fn placement(_device: &T) -> Placement {
+        if T::NAME.ends_with("cpu") {
+            Placement::CallingThread
+        } else {
+            Placement::Accelerator
+        }
+    }
+
+    /// Nothing is ever pending: every graph has run when its operation returns.
+    fn synchronize(_device: &T) -> Result<(), BackendError> {
+        Ok(())
+    }
+}
+
+/// burn's `flex` runs on the CPU with rayon; every other burn device here is a GPU.
+impl BenchBackend for Burn {
+    fn placement(device: &Device) -> Placement {
+        if device.clone().without_autodiff() == Device::flex() {
+            Placement::CpuPool
+        } else {
+            Placement::Accelerator
+        }
+    }
+
+    /// burn's `Device::sync`: waits for every queued operation (eager `flex`: none).
+    fn synchronize(device: &Device) -> Result<(), BackendError> {
+        device
+            .sync()
+            .map_err(|e| BackendError(format!("burn: synchronising {device:?} failed: {e:?}")))
+    }
+}
+
+/// The GPU of the `vulkan` feature, the first discrete GPU; `None` without the feature.
+pub fn gpu_device() -> Option<Device> {
+    #[cfg(feature = "vulkan")]
+    {
+        Some(Device::vulkan(burn::tensor::DeviceKind::DiscreteGpu(0)))
+    }
+    #[cfg(not(feature = "vulkan"))]
+    {
+        None
     }
 }
 
@@ -32,4 +95,11 @@ pub trait BackendVisitor {
 /// Calls `visitor` for every compiled backend, in the order of the report's columns.
 pub fn visit_backends(visitor: &mut impl BackendVisitor) {
     visitor.visit::<Reference>(&Cpu);
+    visitor.visit::<Burn>(&Device::flex());
+    visitor.visit::<Luminal>(&subspace_luminal::Cpu);
+    if let Some(gpu) = gpu_device() {
+        visitor.visit::<Burn>(&gpu);
+    }
+    #[cfg(feature = "luminal-cuda")]
+    visitor.visit::<Luminal<subspace_luminal::Cuda>>(&subspace_luminal::Cuda);
 }

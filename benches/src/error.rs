@@ -9,6 +9,17 @@ pub enum Error {
     /// The subspace math or a backend failed.
     #[error(transparent)]
     Subspace(#[from] subspace_core::Error),
+    /// The burn plugin failed.
+    #[error(transparent)]
+    Burn(#[from] subspace_burn::Error),
+    /// A rayon thread pool could not be built.
+    #[error("could not start a pool of {threads} threads: {message}")]
+    ThreadPool {
+        /// The threads asked for.
+        threads: usize,
+        /// rayon's message.
+        message: String,
+    },
     /// A command-line setting that the harness cannot use.
     #[error("invalid setting {setting} = {value}: expected {expected}")]
     InvalidSetting {

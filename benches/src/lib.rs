@@ -5,10 +5,16 @@
 //! bench-report`), which prints the Markdown tables of `BENCHMARKS.md`:
 //!
 //! - [`stream`]: the machine's memory bandwidth, STREAM copy and triad, on one thread and on all;
+//!   [`burn_stream`]: what burn's own elementwise operations reach on a device (a GPU's
+//!   bandwidth);
 //! - [`workload`]: the subspace kernels of `subspace-core` (mix, scatter, cos² value and
 //!   gradient, per-copy gradients, SWA and EMA updates), one generic workload per kernel,
 //!   instantiated for every [compiled backend](backends), with the bytes each one must move;
-//! - [`timing`]: how a closure is timed (warm-up, batched samples, median and spread).
+//!   [`sweep`] times them all;
+//! - [`step`]: the time of a training step through the burn plugin (line, simplex-3) against
+//!   standard training of the same model, interleaved;
+//! - [`timing`]: how a closure is timed (warm-up, batched samples, median and spread);
+//!   [`threads`]: the rayon pool that sets how many threads burn's `flex` uses.
 //!
 //! # Synchronisation
 //!
@@ -21,11 +27,15 @@
 #![deny(missing_docs)]
 
 pub mod backends;
+pub mod burn_stream;
 mod error;
 pub mod machine;
+pub mod mlp;
 pub mod report;
+pub mod step;
 pub mod stream;
 pub mod sweep;
+pub mod threads;
 pub mod timing;
 pub mod workload;
 

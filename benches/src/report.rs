@@ -3,7 +3,9 @@
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::burn_stream::DeviceStream;
 use crate::machine::Machine;
+use crate::step::StepOverhead;
 use crate::stream::StreamResult;
 use crate::sweep::KernelTiming;
 use crate::workload::Workload;
@@ -112,9 +114,70 @@ pub fn stream_table(results: &[StreamResult]) -> String {
     s
 }
 
+/// burn's elementwise bandwidth per device: one row per device.
+pub fn device_stream_table(results: &[DeviceStream]) -> String {
+    let mut s = String::from(
+        "| device | array | scale best GB/s | scale median | triad best GB/s | triad median |\n\
+         |---|---:|---:|---:|---:|---:|\n",
+    );
+    for r in results {
+        let _ = writeln!(
+            s,
+            "| {} | {} MiB | {} | {} | {} | {} |",
+            r.device,
+            (r.elements * size_of::<f32>()) >> 20,
+            gb_per_s(r.scale.best()),
+            gb_per_s(r.scale.median()),
+            gb_per_s(r.triad.best()),
+            gb_per_s(r.triad.median()),
+        );
+    }
+    s
+}
+
+/// Step times and `subspace / standard` ratios: one row per model, device and thread count.
+/// Each ratio is the median of the per-round ratios with their 10th–90th percentiles, checked
+/// against the model's target where it has one.
+pub fn step_table(results: &[(usize, StepOverhead)]) -> String {
+    let mut s = String::from(
+        "| model | device | threads | batch | rounds | standard | line | simplex-3 | line / standard | simplex-3 / standard | target |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n",
+    );
+    for (threads, o) in results {
+        let _ = write!(
+            s,
+            "| {} | {} | {} | {} | {} |",
+            o.model.name(),
+            o.device,
+            threads,
+            o.batch,
+            o.seconds.first().map_or(0, |(_, t)| t.samples),
+        );
+        for (_, t) in &o.seconds {
+            let _ = write!(s, " {} ±{:.0}% |", duration(t.median), 100.0 * t.spread());
+        }
+        let target = o.model.target(o.on_accelerator);
+        let mut met = Vec::new();
+        for (_, r) in &o.ratios {
+            let _ = write!(s, " **{:.3}** ({:.3}–{:.3}) |", r.median, r.low, r.high);
+            met.push(target.is_none_or(|t| r.median <= t));
+        }
+        match target {
+            Some(t) if met.iter().all(|m| *m) => {
+                let _ = writeln!(s, " ≤ {t}: met |");
+            }
+            Some(t) => {
+                let _ = writeln!(s, " ≤ {t}: **not met** |");
+            }
+            None => s.push_str(" – |\n"),
+        }
+    }
+    s
+}
+
 /// Kernel timings as a table: a row per workload, a column per backend; each cell is the
 /// median time `± spread`, the achieved GB/s and its share of `triad` bytes per second.
-pub fn kernel_table(timings: &[KernelTiming], triad: f64) -> String {
+pub fn kernel_table(timings: &[KernelTiming], triad: Option<f64>) -> String {
     let mut backends: Vec<&str> = Vec::new();
     let mut workloads: Vec<Workload> = Vec::new();
     for t in timings {
@@ -146,11 +209,14 @@ pub fn kernel_table(timings: &[KernelTiming], triad: f64) -> String {
                 Some(t) => {
                     let _ = write!(
                         s,
-                        " {} ±{:.0}%, {}, {:.0}% |",
+                        " {} ±{:.0}%, {}, {} |",
                         duration(t.seconds.median),
                         100.0 * t.seconds.spread(),
                         gb_per_s(t.bandwidth()),
-                        100.0 * t.bandwidth() / triad
+                        triad.map_or("–".into(), |b| format!(
+                            "{:.0}%",
+                            100.0 * t.bandwidth() / b
+                        )),
                     );
                 }
                 None => s.push_str(" – |"),
@@ -195,7 +261,7 @@ mod tests {
             workload: w,
             seconds,
         };
-        let table = kernel_table(&[t("a"), t("b")], 24e9);
+        let table = kernel_table(&[t("a"), t("b")], Some(24e9));
         let row = table.lines().nth(2).unwrap();
         // 12 kB in 1 µs is 12 GB/s, half of 24.
         assert_eq!(

@@ -1,6 +1,6 @@
 //! Times every selected kernel workload on every compiled backend, for the report.
 
-use crate::backends::{BackendVisitor, BenchBackend, visit_backends};
+use crate::backends::{BackendVisitor, BenchBackend, Placement, visit_backends};
 use crate::error::Result;
 use crate::timing::{Budget, Stats, measure};
 use crate::workload::{Prepared, Workload};
@@ -46,18 +46,18 @@ impl KernelTiming {
     }
 }
 
-/// Times the selected workloads on every compiled backend, or only on the multi-threaded ones;
-/// each line of progress goes to `progress`.
+/// Times the selected workloads on every compiled backend whose placement is in `placements`;
+/// each timing is also handed to `progress` as soon as it is taken.
 pub fn time_kernels(
     selection: &Selection,
     budget: &Budget,
-    multi_threaded_only: bool,
-    progress: &mut dyn FnMut(&KernelTiming),
+    placements: &[Placement],
+    progress: &mut (dyn FnMut(&KernelTiming) + Send),
 ) -> Result<Vec<KernelTiming>> {
     let mut sweep = Sweep {
         selection,
         budget,
-        multi_threaded_only,
+        placements,
         progress,
         timings: Vec::new(),
         error: None,
@@ -72,8 +72,8 @@ pub fn time_kernels(
 struct Sweep<'a> {
     selection: &'a Selection,
     budget: &'a Budget,
-    multi_threaded_only: bool,
-    progress: &'a mut dyn FnMut(&KernelTiming),
+    placements: &'a [Placement],
+    progress: &'a mut (dyn FnMut(&KernelTiming) + Send),
     timings: Vec<KernelTiming>,
     error: Option<crate::Error>,
 }
@@ -100,7 +100,7 @@ impl Sweep<'_> {
 
 impl BackendVisitor for Sweep<'_> {
     fn visit<B: BenchBackend>(&mut self, device: &B::Device) {
-        if self.error.is_some() || (self.multi_threaded_only && !B::MULTI_THREADED) {
+        if self.error.is_some() || !self.placements.contains(&B::placement(device)) {
             return;
         }
         if let Err(e) = self.time::<B>(device) {

@@ -16,15 +16,20 @@ pub struct Budget {
     pub min_samples: usize,
     /// The most samples taken; fast closures are batched into this many samples.
     pub max_samples: usize,
+    /// For slow closures: fewer than `min_samples` (but at least 3) when `min_samples` calls
+    /// would take longer than this.
+    pub max_time: Duration,
 }
 
 impl Budget {
-    /// The budget of the report: 0.1 s warm-up, 0.5 s of 10 to 50 samples.
+    /// The budget of the report: 0.1 s warm-up, 0.5 s of 10 to 50 samples, at most about 5 s
+    /// unless 3 samples take longer.
     pub const REPORT: Self = Self {
         warm_up: Duration::from_millis(100),
         measure: Duration::from_millis(500),
         min_samples: 10,
         max_samples: 50,
+        max_time: Duration::from_secs(5),
     };
 
     /// One untimed run and one timed sample of one iteration: a smoke test.
@@ -33,6 +38,7 @@ impl Budget {
         measure: Duration::ZERO,
         min_samples: 1,
         max_samples: 1,
+        max_time: Duration::ZERO,
     };
 }
 
@@ -95,8 +101,10 @@ pub fn measure(budget: &Budget, mut f: impl FnMut() -> Result<()>) -> Result<Sta
     }
     let per_call = start.elapsed().as_secs_f64() / f64::from(warm_runs);
     let target = budget.measure.as_secs_f64();
-    let samples =
-        ((target / per_call.max(1e-9)) as usize).clamp(budget.min_samples, budget.max_samples);
+    let samples = ((target / per_call.max(1e-9)) as usize)
+        .clamp(budget.min_samples, budget.max_samples)
+        .min(((budget.max_time.as_secs_f64() / per_call.max(1e-9)) as usize).max(3))
+        .max(1);
     let batch = ((target / samples as f64 / per_call.max(1e-9)) as u64).max(1);
     let mut times = Vec::with_capacity(samples);
     for _ in 0..samples {

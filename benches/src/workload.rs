@@ -269,3 +269,60 @@ impl<B: BenchBackend> Prepared<B> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backends::{BackendVisitor, visit_backends};
+
+    #[test]
+    fn bytes_follow_the_accounting_table() {
+        let bytes = |kernel, copies| {
+            Workload {
+                kernel,
+                copies,
+                params: 10,
+            }
+            .bytes()
+        };
+        assert_eq!(bytes(Kernel::Mix, 3), 4 * 10 * 4);
+        assert_eq!(bytes(Kernel::Scatter, 5), 4 * 10 * 10);
+        assert_eq!(bytes(Kernel::Cos2Value, 2), 4 * 10 * 2);
+        assert_eq!(bytes(Kernel::Cos2Grads, 2), 4 * 10 * 6);
+        assert_eq!(bytes(Kernel::CopyGradients, 2), 4 * 10 * 8);
+        assert_eq!(bytes(Kernel::CopyGradients, 5), 4 * 10 * 17);
+        assert_eq!(bytes(Kernel::EmaUpdate, 2), 4 * 10 * 3);
+    }
+
+    #[test]
+    fn every_kernel_appears_once_per_copies_and_size() {
+        let all = Workload::all(&[10, 20]);
+        assert_eq!(all.len(), 2 * (3 * COPIES.len() + 4));
+        assert!(all.iter().all(|w| w.shape().unwrap().copies() == w.copies));
+        assert_eq!(
+            all.iter().filter(|w| w.kernel == Kernel::Mix).count(),
+            2 * COPIES.len()
+        );
+    }
+
+    /// Runs every workload once on every compiled backend and records their names.
+    struct RunAll(Vec<String>);
+
+    impl BackendVisitor for RunAll {
+        fn visit<B: BenchBackend>(&mut self, device: &B::Device) {
+            for w in Workload::all(&[1, 300]) {
+                let prepared = Prepared::<B>::new(w, device).unwrap();
+                assert_eq!(prepared.workload(), w);
+                prepared.run().unwrap();
+            }
+            self.0.push(B::name(device));
+        }
+    }
+
+    #[test]
+    fn every_kernel_runs_on_every_backend() {
+        let mut run = RunAll(Vec::new());
+        visit_backends(&mut run);
+        assert_eq!(run.0, ["reference", "burn-flex", "luminal-cpu"]);
+    }
+}

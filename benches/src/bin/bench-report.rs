@@ -1,30 +1,40 @@
 //! Prints the Markdown tables of `BENCHMARKS.md`: STREAM bandwidth, the subspace kernels on
-//! every compiled backend with their share of that bandwidth, on one thread and on all.
+//! every compiled backend with their share of that bandwidth, and the plugin's cost per
+//! training step against standard training, on one thread and on all.
 //!
-//! `cargo run --release -p subspace-benches --bin bench-report > report.md`
+//! `cargo run --release -p subspace-benches --bin bench-report > report.md` (progress on
+//! stderr); `--help` for the filters.
 
 use std::io::Write as _;
 use std::process::ExitCode;
 
+use burn::tensor::Device;
 use clap::Parser;
+use subspace_benches::backends::{Placement, gpu_device};
+use subspace_benches::burn_stream::{DeviceStream, burn_stream};
 use subspace_benches::machine::{Machine, load_average};
-use subspace_benches::report::{duration, gb_per_s, kernel_table, machine_section, stream_table};
+use subspace_benches::report::{
+    device_stream_table, duration, gb_per_s, kernel_table, machine_section, step_table,
+    stream_table,
+};
+use subspace_benches::step::{Rounds, StepModel, StepOverhead, step_overhead};
 use subspace_benches::stream::stream;
 use subspace_benches::sweep::{KernelTiming, Selection, time_kernels, workload_id};
+use subspace_benches::threads::with_threads;
 use subspace_benches::timing::Budget;
 use subspace_benches::workload::SIZES;
 use subspace_benches::{Error, Result};
 
-/// Benchmark report: STREAM, kernels per backend, as Markdown on stdout (progress on stderr).
+/// Benchmark report: STREAM, kernels per backend, step overhead; Markdown on stdout.
 #[derive(Debug, Parser)]
 struct Args {
-    /// Parameter counts to time, e.g. `1e3,1e7`.
+    /// Parameter counts of the kernels, e.g. `1e3,1e7`.
     #[arg(long, value_delimiter = ',', value_parser = parse_count, default_values_t = SIZES)]
     sizes: Vec<usize>,
-    /// Time only workloads whose id (`backend/kernel/m{m}/{n}`) contains this text.
+    /// Time only kernel workloads whose id (`backend/kernel/m{m}/{n}`) contains this text.
     #[arg(long)]
     filter: Option<String>,
-    /// Thread counts to report; `0` means all available threads.
+    /// CPU thread counts; `0` means all available threads.
     #[arg(long, value_delimiter = ',', default_values_t = [1, 0])]
     threads: Vec<usize>,
     /// MiB per STREAM array (default: four times the L3 cache, capped by free memory).
@@ -33,7 +43,20 @@ struct Args {
     /// STREAM trials; the best is the bandwidth.
     #[arg(long, default_value_t = 5)]
     trials: usize,
-    /// Run everything once, untimed in effect: checks the pipeline in seconds.
+    /// Models of the step-overhead comparison on the CPU threads (`mlp`, `small-cnn`,
+    /// `resnet20`); on a GPU all three run.
+    #[arg(long, value_delimiter = ',', default_values = ["mlp", "small-cnn"])]
+    models: Vec<StepModel>,
+    /// Examples per training step.
+    #[arg(long, default_value_t = 128)]
+    batch: usize,
+    /// Skip the kernels.
+    #[arg(long)]
+    no_kernels: bool,
+    /// Skip the step overhead.
+    #[arg(long)]
+    no_steps: bool,
+    /// Run everything once with tiny arrays and batches: checks the pipeline, measures nothing.
     #[arg(long)]
     smoke: bool,
 }
@@ -63,58 +86,125 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints one kernel timing as it is taken.
+fn progress(k: &KernelTiming) {
+    eprintln!(
+        "  {} {} {} GB/s",
+        workload_id(&k.backend, &k.workload),
+        duration(k.seconds.median),
+        gb_per_s(k.bandwidth())
+    );
+}
+
+/// Prints one step comparison as it is taken.
+fn step_progress(o: &StepOverhead) {
+    let ratios: Vec<String> = o
+        .ratios
+        .iter()
+        .map(|(v, r)| format!("{} {:.3}", v.name(), r.median))
+        .collect();
+    eprintln!(
+        "  {} on {}: {}",
+        o.model.name(),
+        o.device,
+        ratios.join(", ")
+    );
+}
+
+/// What the run measures, from the arguments.
+struct Plan {
+    budget: Budget,
+    rounds: Rounds,
+    stream_elements: usize,
+    device_elements: usize,
+    kernel_elements: usize,
+    batch: usize,
+    selection: Selection,
+    threads: Vec<usize>,
+}
+
+impl Plan {
+    fn new(args: &Args, machine: &Machine) -> Self {
+        let mut threads: Vec<usize> = args
+            .threads
+            .iter()
+            .map(|&t| if t == 0 { machine.threads } else { t })
+            .collect();
+        threads.dedup();
+        let smoke = args.smoke;
+        Self {
+            budget: if smoke { Budget::SMOKE } else { Budget::REPORT },
+            rounds: if smoke { Rounds::SMOKE } else { Rounds::REPORT },
+            stream_elements: match (smoke, args.stream_mib) {
+                (true, _) => 1 << 16,
+                (false, Some(mib)) => (mib << 20) / size_of::<f32>(),
+                (false, None) => machine.stream_elements(),
+            },
+            // A GPU's arrays: 1 GiB each, far above any GPU cache.
+            device_elements: if smoke { 1 << 16 } else { 1 << 28 },
+            kernel_elements: args.sizes.iter().copied().max().unwrap_or(1),
+            batch: if smoke { 4 } else { args.batch },
+            selection: Selection {
+                // The smoke test checks the pipeline on the smallest size only.
+                sizes: match (smoke, args.sizes.iter().min()) {
+                    (true, Some(&n)) => vec![n],
+                    _ => args.sizes.clone(),
+                },
+                filter: args.filter.clone(),
+            },
+            threads,
+        }
+    }
+}
+
 fn run(args: Args) -> Result<()> {
     let machine = Machine::detect();
     let load_before = load_average();
-    let budget = if args.smoke {
-        Budget::SMOKE
-    } else {
-        Budget::REPORT
-    };
-    let stream_elements = match (args.smoke, args.stream_mib) {
-        (true, _) => 1 << 20,
-        (false, Some(mib)) => (mib << 20) / size_of::<f32>(),
-        (false, None) => machine.stream_elements(),
-    };
-    let kernel_elements = args.sizes.iter().copied().max().unwrap_or(1);
-    let selection = Selection {
-        sizes: args.sizes.clone(),
-        filter: args.filter.clone(),
-    };
-    let mut threads: Vec<usize> = args
-        .threads
-        .iter()
-        .map(|&t| if t == 0 { machine.threads } else { t })
-        .collect();
-    threads.dedup();
-
-    let mut body = String::new();
+    let plan = Plan::new(&args, &machine);
     let mut streams = Vec::new();
-    for &t in &threads {
+    let mut device_streams: Vec<DeviceStream> = Vec::new();
+    let mut kernels = String::new();
+    let mut steps: Vec<(usize, StepOverhead)> = Vec::new();
+
+    for &t in &plan.threads {
         eprintln!("STREAM, {t} thread(s)");
-        let large = stream(stream_elements, t, args.trials);
+        let large = stream(plan.stream_elements, t, args.trials);
         streams.push(large);
-        streams.push(stream(kernel_elements, t, args.trials));
-        eprintln!("kernels, {t} thread(s)");
-        let timings = time_kernels(&selection, &budget, t > 1, &mut |k: &KernelTiming| {
-            eprintln!(
-                "  {} {} {} GB/s",
-                workload_id(&k.backend, &k.workload),
-                duration(k.seconds.median),
-                gb_per_s(k.bandwidth())
-            );
-        })?;
-        body.push_str(&format!(
-            "\n### Kernels, {t} thread(s)\n\nShare of the STREAM triad of {} GB/s ({t} thread(s), {} MiB arrays).\n\n",
-            gb_per_s(large.triad.best()),
-            (stream_elements * size_of::<f32>()) >> 20,
-        ));
-        if timings.is_empty() {
-            body.push_str("No backend of this run uses more than one thread.\n");
-        } else {
-            body.push_str(&kernel_table(&timings, large.triad.best()));
-        }
+        streams.push(stream(plan.kernel_elements, t, args.trials));
+        with_threads(t, || -> Result<()> {
+            device_streams.push(DeviceStream {
+                device: format!("burn-flex, {t} thread(s)"),
+                ..burn_stream(&Device::flex(), plan.stream_elements, args.trials)?
+            });
+            if !args.no_kernels {
+                eprintln!("kernels, {t} thread(s)");
+                let placements: &[Placement] = if t == 1 {
+                    &[Placement::CallingThread, Placement::CpuPool]
+                } else {
+                    &[Placement::CpuPool]
+                };
+                let timings =
+                    time_kernels(&plan.selection, &plan.budget, placements, &mut progress)?;
+                kernels.push_str(&format!(
+                    "\n### Kernels, {t} thread(s)\n\nShare of the STREAM triad of {} GB/s \
+                     ({t} thread(s), {} MiB arrays).\n\n{}",
+                    gb_per_s(large.triad.best()),
+                    (plan.stream_elements * size_of::<f32>()) >> 20,
+                    kernel_table(&timings, Some(large.triad.best())),
+                ));
+            }
+            if !args.no_steps {
+                eprintln!("step overhead, {t} thread(s)");
+                for &model in &args.models {
+                    let o = step_overhead(model, &Device::flex(), plan.batch, &plan.rounds)?;
+                    step_progress(&o);
+                    steps.push((t, o));
+                }
+            }
+            Ok(())
+        })??;
     }
+    accelerators(&args, &plan, &mut device_streams, &mut kernels, &mut steps)?;
 
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let mut out = String::from("## Machine\n\n");
@@ -126,7 +216,59 @@ fn run(args: Args) -> Result<()> {
     ));
     out.push_str("\n## Memory bandwidth (STREAM)\n\n");
     out.push_str(&stream_table(&streams));
-    out.push_str(&body);
+    out.push_str("\n### burn's own elementwise operations\n\n");
+    out.push_str(&device_stream_table(&device_streams));
+    out.push_str("\n## Kernels\n");
+    out.push_str(&kernels);
+    if !steps.is_empty() {
+        out.push_str("\n## Time per training step: subspace / standard\n\n");
+        out.push_str(&step_table(&steps));
+    }
     std::io::stdout().write_all(out.as_bytes())?;
+    Ok(())
+}
+
+/// The accelerators: the GPU's bandwidth through burn (with the `vulkan` feature), the kernels
+/// of every accelerator backend compared with it, and the step overhead of every model there.
+fn accelerators(
+    args: &Args,
+    plan: &Plan,
+    device_streams: &mut Vec<DeviceStream>,
+    kernels: &mut String,
+    steps: &mut Vec<(usize, StepOverhead)>,
+) -> Result<()> {
+    let gpu = gpu_device();
+    let bandwidth = match &gpu {
+        Some(device) => {
+            eprintln!("GPU bandwidth");
+            Some(burn_stream(device, plan.device_elements, args.trials)?)
+        }
+        None => None,
+    };
+    let scale = bandwidth.as_ref().map(|b| b.scale.best());
+    device_streams.extend(bandwidth);
+    if !args.no_kernels {
+        let timings = time_kernels(
+            &plan.selection,
+            &plan.budget,
+            &[Placement::Accelerator],
+            &mut progress,
+        )?;
+        if !timings.is_empty() {
+            kernels.push_str(&format!(
+                "\n### Kernels, accelerators\n\nShare of burn's `scale` on the GPU ({} GB/s).\n\n{}",
+                scale.map_or("not measured".into(), gb_per_s),
+                kernel_table(&timings, scale),
+            ));
+        }
+    }
+    if let (Some(device), false) = (&gpu, args.no_steps) {
+        eprintln!("step overhead, GPU");
+        for model in [StepModel::Mlp, StepModel::SmallCnn, StepModel::ResNet20] {
+            let o = step_overhead(model, device, plan.batch, &plan.rounds)?;
+            step_progress(&o);
+            steps.push((1, o));
+        }
+    }
     Ok(())
 }
