@@ -177,14 +177,15 @@ impl Backend for Burn {
         blocked_row_sums(product.reshape([1, n]))
     }
 
+    /// Three blocked [`dot`](Self::dot)s. Stacking the three products into one `[3, n]`
+    /// tensor and reducing its rows together is about 4× slower on `flex` (the stack is a copy
+    /// and the 3-D row sum is slow; `subspace-benches`, `cos2_value`), and burn has no fused
+    /// product-and-sum to read `a` and `b` once.
     fn gram(a: BurnTensor, b: BurnTensor) -> Gram<Tensor<1>> {
-        let (a, b) = (a.flat, b.flat);
-        let rows = Tensor::stack(vec![a.clone() * b.clone(), a.clone() * a, b.clone() * b], 0);
-        let sums = blocked_row_sums(rows);
         Gram {
-            ab: sums.clone().narrow(0, 0, 1),
-            aa: sums.clone().narrow(0, 1, 1),
-            bb: sums.narrow(0, 2, 1),
+            ab: Self::dot(a.clone(), b.clone()),
+            aa: Self::dot(a.clone(), a),
+            bb: Self::dot(b.clone(), b),
         }
     }
 }
