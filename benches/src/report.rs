@@ -5,7 +5,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::burn_stream::DeviceStream;
 use crate::machine::Machine;
-use crate::step::StepOverhead;
+use crate::step::{Phase, StepOverhead};
 use crate::stream::StreamResult;
 use crate::sweep::KernelTiming;
 use crate::workload::Workload;
@@ -170,6 +170,35 @@ pub fn step_table(results: &[(usize, StepOverhead)]) -> String {
                 let _ = writeln!(s, " ≤ {t}: **not met** |");
             }
             None => s.push_str(" – |\n"),
+        }
+    }
+    s
+}
+
+/// Where each variant's step time goes: median seconds per phase, one row per model, device,
+/// thread count and variant.
+pub fn phase_table(results: &[(usize, StepOverhead)]) -> String {
+    let mut s = String::from("| model | device | threads | variant |");
+    for p in Phase::ALL {
+        let _ = write!(s, " {} |", p.name());
+    }
+    s.push_str(" sum |\n|---|---|---:|---|");
+    s.push_str(&"---:|".repeat(Phase::ALL.len() + 1));
+    s.push('\n');
+    for (threads, o) in results {
+        for (variant, laps) in &o.phases {
+            let _ = write!(
+                s,
+                "| {} | {} | {} | {} |",
+                o.model.name(),
+                o.device,
+                threads,
+                variant.name()
+            );
+            for lap in laps {
+                let _ = write!(s, " {} |", duration(*lap));
+            }
+            let _ = writeln!(s, " {} |", duration(laps.iter().sum()));
         }
     }
     s

@@ -94,6 +94,79 @@ impl Variant {
     }
 }
 
+/// The parts of a training step, timed one after the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// `subspace.at(points)`: the model at `w(p)`, mixed inside the autodiff graph (none for
+    /// standard training).
+    Mix,
+    /// The forward pass and the loss.
+    Forward,
+    /// `loss.backward()`.
+    Backward,
+    /// The gradients handed to the optimizer: `GradientsParams::from_grads` for standard
+    /// training, `subspace.gradients` (with the cos² regularizer) for the plugin.
+    Gradients,
+    /// `sgd.step`: momentum, weight decay and the update of every copy.
+    Optimizer,
+}
+
+impl Phase {
+    /// Every phase, in step order.
+    pub const ALL: [Self; 5] = [
+        Self::Mix,
+        Self::Forward,
+        Self::Backward,
+        Self::Gradients,
+        Self::Optimizer,
+    ];
+
+    /// The name in tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mix => "mix",
+            Self::Forward => "forward",
+            Self::Backward => "backward",
+            Self::Gradients => "gradients",
+            Self::Optimizer => "optimizer",
+        }
+    }
+}
+
+/// Seconds spent in each [`Phase`] of one step, in [`Phase::ALL`] order.
+pub type Laps = [f64; 5];
+
+/// Times the phases of one step as laps. On a CPU each lap ends with a device sync (free for an
+/// eager backend); on an accelerator only the step's end syncs, so the queue is not drained
+/// between phases and only the step's total is a device time.
+struct LapTimer<'a> {
+    device: &'a Device,
+    sync_each: bool,
+    last: Instant,
+    laps: Laps,
+}
+
+impl<'a> LapTimer<'a> {
+    fn start(device: &'a Device) -> Self {
+        Self {
+            device,
+            sync_each: Burn::placement(device) != Placement::Accelerator,
+            last: Instant::now(),
+            laps: [0.0; 5],
+        }
+    }
+
+    fn lap(&mut self, phase: Phase) -> Result<()> {
+        if self.sync_each || phase == Phase::Optimizer {
+            Burn::synchronize(self.device)?;
+        }
+        let now = Instant::now();
+        self.laps[phase as usize] += (now - self.last).as_secs_f64();
+        self.last = now;
+        Ok(())
+    }
+}
+
 /// How long to interleave the variants.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rounds {
@@ -140,10 +213,13 @@ pub struct StepOverhead {
     pub seconds: Vec<(Variant, Stats)>,
     /// Per-round `time / standard time`, for the variants other than standard.
     pub ratios: Vec<(Variant, Stats)>,
+    /// Median seconds per [`Phase`] (in [`Phase::ALL`] order), per variant; on an accelerator
+    /// only their sum is a device time (see [`Phase`]).
+    pub phases: Vec<(Variant, Laps)>,
 }
 
 /// One training step of one variant; the argument is the step index.
-type Step = Box<dyn FnMut(u64) -> Result<()>>;
+type Step = Box<dyn FnMut(u64) -> Result<Laps>>;
 
 /// Standard training and every subspace variant of one model, each with its own copies and
 /// optimizer state, on one batch of random images.
@@ -174,8 +250,9 @@ impl Trainers {
         })
     }
 
-    /// One step of `variant` (step index `t`), until the device is done.
-    pub fn step(&mut self, variant: Variant, t: u64) -> Result<()> {
+    /// One step of `variant` (step index `t`), until the device is done; the seconds spent in
+    /// each [`Phase`].
+    pub fn step(&mut self, variant: Variant, t: u64) -> Result<Laps> {
         let k = Variant::ALL
             .iter()
             .position(|v| *v == variant)
@@ -187,6 +264,7 @@ impl Trainers {
     pub fn interleave(&mut self, rounds: &Rounds) -> Result<StepOverhead> {
         let n = self.steps.len();
         let mut times: Vec<Vec<f64>> = vec![Vec::new(); n];
+        let mut laps: Vec<Vec<Laps>> = vec![Vec::new(); n];
         let mut timed = Duration::ZERO;
         let mut round = 0;
         while round < rounds.warm_up + rounds.min
@@ -196,9 +274,10 @@ impl Trainers {
             for k in 0..n {
                 let v = (k + round) % n;
                 let t0 = Instant::now();
-                (self.steps[v].1)(round as u64)?;
+                let step_laps = (self.steps[v].1)(round as u64)?;
                 if round >= rounds.warm_up {
                     times[v].push(t0.elapsed().as_secs_f64());
+                    laps[v].push(step_laps);
                 }
             }
             if round >= rounds.warm_up {
@@ -223,6 +302,16 @@ impl Trainers {
             .into_iter()
             .zip(times.into_iter().map(stats))
             .collect();
+        let phases = Variant::ALL
+            .into_iter()
+            .zip(laps)
+            .map(|(v, l)| {
+                (
+                    v,
+                    Phase::ALL.map(|p| stats(l.iter().map(|x| x[p as usize]).collect()).median),
+                )
+            })
+            .collect();
         Ok(StepOverhead {
             model: self.model,
             device: <Burn as subspace_core::Backend>::name(&self.device),
@@ -230,6 +319,7 @@ impl Trainers {
             batch: self.batch,
             seconds,
             ratios,
+            phases,
         })
     }
 }
@@ -293,21 +383,27 @@ fn variants<M: Init + 'static>(device: &Device, batch: &Batch) -> Result<Vec<(Va
     ])
 }
 
+/// Why a step always finds its state: the previous step put the optimizer's result back.
+const RESTORED: &str = "the optimizer's result is put back every step";
+
 fn standard<M: Init + 'static>(device: &Device, batch: &Batch) -> Step {
     let (device, batch) = (device.clone(), batch.clone());
     let mut model = Some(M::init(&device));
     let mut optim = sgd().init();
     Box::new(move |_t| {
-        let current = model
-            .as_ref()
-            .unwrap_or_else(|| unreachable!("restored every step"));
-        let logits = current.forward(batch.images.clone());
-        let grads = GradientsParams::from_grads(batch.loss(logits).backward(), current);
-        let current = model
-            .take()
-            .unwrap_or_else(|| unreachable!("restored every step"));
+        let mut timer = LapTimer::start(&device);
+        let current = model.as_ref().unwrap_or_else(|| unreachable!("{RESTORED}"));
+        timer.lap(Phase::Mix)?;
+        let loss = batch.loss(current.forward(batch.images.clone()));
+        timer.lap(Phase::Forward)?;
+        let grads = loss.backward();
+        timer.lap(Phase::Backward)?;
+        let grads = GradientsParams::from_grads(grads, current);
+        timer.lap(Phase::Gradients)?;
+        let current = model.take().unwrap_or_else(|| unreachable!("{RESTORED}"));
         model = Some(optim.step(LR, current, grads));
-        Ok(Burn::synchronize(&device)?)
+        timer.lap(Phase::Optimizer)?;
+        Ok(timer.laps)
     })
 }
 
@@ -318,17 +414,22 @@ fn subspace<M: Init + 'static>(device: &Device, batch: &Batch, shape: Shape) -> 
     })?);
     let mut optim = sgd().init();
     Ok(Box::new(move |t| {
+        let mut timer = LapTimer::start(&device);
         let current = region
             .as_ref()
-            .unwrap_or_else(|| unreachable!("restored every step"));
+            .unwrap_or_else(|| unreachable!("{RESTORED}"));
         let model = current.at(&current.points(t))?;
-        let grads = batch.loss(model.forward(batch.images.clone())).backward();
+        timer.lap(Phase::Mix)?;
+        let loss = batch.loss(model.forward(batch.images.clone()));
+        timer.lap(Phase::Forward)?;
+        let grads = loss.backward();
+        timer.lap(Phase::Backward)?;
         let g = current.gradients(grads, t)?;
-        let current = region
-            .take()
-            .unwrap_or_else(|| unreachable!("restored every step"));
+        timer.lap(Phase::Gradients)?;
+        let current = region.take().unwrap_or_else(|| unreachable!("{RESTORED}"));
         region = Some(optim.step(LR, current, g.params));
-        Ok(Burn::synchronize(&device)?)
+        timer.lap(Phase::Optimizer)?;
+        Ok(timer.laps)
     }))
 }
 

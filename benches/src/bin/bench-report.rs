@@ -14,8 +14,8 @@ use subspace_benches::backends::{Placement, gpu_device};
 use subspace_benches::burn_stream::{DeviceStream, burn_stream};
 use subspace_benches::machine::{Machine, load_average};
 use subspace_benches::report::{
-    device_stream_table, duration, gb_per_s, kernel_table, machine_section, step_table,
-    stream_table,
+    device_stream_table, duration, gb_per_s, kernel_table, machine_section, phase_table,
+    step_table, stream_table,
 };
 use subspace_benches::step::{Rounds, StepModel, StepOverhead, step_overhead};
 use subspace_benches::stream::stream;
@@ -223,6 +223,8 @@ fn run(args: Args) -> Result<()> {
     if !steps.is_empty() {
         out.push_str("\n## Time per training step: subspace / standard\n\n");
         out.push_str(&step_table(&steps));
+        out.push_str("\n### Where the time goes (median per phase)\n\n");
+        out.push_str(&phase_table(&steps));
     }
     std::io::stdout().write_all(out.as_bytes())?;
     Ok(())
