@@ -107,3 +107,8 @@ pub use layout::{GroupLayout, Layout, MAX_RANK, conv_linear_weights};
 pub use mix_param::MixedCopies;
 pub use subspace::{CopyGradients, Subspace, SubspaceConfig};
 pub use walk::ParamSite;
+
+/// The README's example, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExample;
