@@ -1,4 +1,8 @@
-//! Progress bars for training and evaluation (hidden with `--no-progress`).
+//! Progress bars for training and evaluation (hidden with `--no-progress`). When standard
+//! error is not a terminal (a log file, a remote run), each finished job prints one plain line
+//! instead.
+
+use std::io::IsTerminal;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -7,6 +11,8 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub struct Progress {
     bars: MultiProgress,
     overall: ProgressBar,
+    /// Print a line per finished job (visible, but standard error is not a terminal).
+    lines: bool,
 }
 
 fn style(template: &str) -> ProgressStyle {
@@ -26,7 +32,12 @@ impl Progress {
         overall.set_style(style(
             "{elapsed_precise} [{bar:30.green/white}] {pos}/{len} jobs, eta {eta} {msg}",
         ));
-        Self { bars, overall }
+        let lines = visible && !std::io::stderr().is_terminal();
+        Self {
+            bars,
+            overall,
+            lines,
+        }
     }
 
     /// A bar of `len` steps for one job, labelled `label`.
@@ -44,6 +55,16 @@ impl Progress {
         bar.finish_and_clear();
         self.bars.remove(&bar);
         self.overall.inc(1);
+        if self.lines {
+            eprintln!(
+                "[{}/{} jobs, {:.0?}] {} done in {:.1?}",
+                self.overall.position(),
+                self.overall.length().unwrap_or(0),
+                self.overall.elapsed(),
+                bar.prefix().trim(),
+                bar.elapsed(),
+            );
+        }
     }
 
     /// Closes the display.
