@@ -3,6 +3,9 @@
 //! Groups are `backend/kernel/m{m}`, inputs the parameter count `n`; throughput is the bytes
 //! each kernel moves (see `subspace_benches::workload`). Filter like any criterion bench, e.g.
 //! `cargo bench -p subspace-benches --bench kernels -- 'reference/mix/m3/1000000$'`.
+//!
+//! The smoke run (`-- --test`, CI) runs every kernel, `m` and backend once at `n` up to
+//! [`SMOKE_MAX_PARAMS`]: luminal's CPU graphs take seconds per call at `10⁷`.
 
 use std::time::Duration;
 
@@ -10,15 +13,21 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use subspace_benches::workload::{Prepared, SIZES, Workload};
 use subspace_benches::{BackendVisitor, BenchBackend, visit_backends};
 
-struct Kernels<'a>(&'a mut Criterion);
+/// The largest `n` of the smoke run.
+const SMOKE_MAX_PARAMS: usize = 100_000;
+
+struct Kernels<'a> {
+    criterion: &'a mut Criterion,
+    sizes: Vec<usize>,
+}
 
 impl BackendVisitor for Kernels<'_> {
     fn visit<B: BenchBackend>(&mut self, device: &B::Device) {
         let backend = B::name(device);
-        let mut workloads = Workload::all(&SIZES).into_iter().peekable();
+        let mut workloads = Workload::all(&self.sizes).into_iter().peekable();
         while let Some(first) = workloads.peek().copied() {
             let mut group = self
-                .0
+                .criterion
                 .benchmark_group(format!("{backend}/{}", first.group()));
             while let Some(w) = workloads.next_if(|w| w.group() == first.group()) {
                 group.throughput(Throughput::Bytes(w.bytes()));
@@ -34,7 +43,15 @@ impl BackendVisitor for Kernels<'_> {
 }
 
 fn kernels(c: &mut Criterion) {
-    visit_backends(&mut Kernels(c));
+    let smoke = std::env::args().any(|a| a == "--test");
+    let sizes = SIZES
+        .into_iter()
+        .filter(|&n| !smoke || n <= SMOKE_MAX_PARAMS)
+        .collect();
+    visit_backends(&mut Kernels {
+        criterion: c,
+        sizes,
+    });
 }
 
 criterion_group! {

@@ -7,6 +7,7 @@
 
 use std::io::Write as _;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use burn::tensor::Device;
 use clap::Parser;
@@ -56,6 +57,12 @@ struct Args {
     /// Skip the step overhead.
     #[arg(long)]
     no_steps: bool,
+    /// Seconds of interleaved training steps per model (at least 15 rounds are timed).
+    #[arg(long, default_value_t = 20.0)]
+    step_seconds: f64,
+    /// Skip everything on the CPU (STREAM, CPU kernels and steps): measure only accelerators.
+    #[arg(long)]
+    no_cpu: bool,
     /// Run everything once with tiny arrays and batches: checks the pipeline, measures nothing.
     #[arg(long)]
     smoke: bool,
@@ -134,7 +141,14 @@ impl Plan {
         let smoke = args.smoke;
         Self {
             budget: if smoke { Budget::SMOKE } else { Budget::REPORT },
-            rounds: if smoke { Rounds::SMOKE } else { Rounds::REPORT },
+            rounds: if smoke {
+                Rounds::SMOKE
+            } else {
+                Rounds {
+                    time: Duration::from_secs_f64(args.step_seconds.max(0.0)),
+                    ..Rounds::REPORT
+                }
+            },
             stream_elements: match (smoke, args.stream_mib) {
                 (true, _) => 1 << 16,
                 (false, Some(mib)) => (mib << 20) / size_of::<f32>(),
@@ -166,7 +180,8 @@ fn run(args: Args) -> Result<()> {
     let mut kernels = String::new();
     let mut steps: Vec<(usize, StepOverhead)> = Vec::new();
 
-    for &t in &plan.threads {
+    let cpu_threads: &[usize] = if args.no_cpu { &[] } else { &plan.threads };
+    for &t in cpu_threads {
         eprintln!("STREAM, {t} thread(s)");
         let large = stream(plan.stream_elements, t, args.trials);
         streams.push(large);
@@ -214,10 +229,14 @@ fn run(args: Args) -> Result<()> {
         load_before,
         load_average(),
     ));
-    out.push_str("\n## Memory bandwidth (STREAM)\n\n");
-    out.push_str(&stream_table(&streams));
-    out.push_str("\n### burn's own elementwise operations\n\n");
-    out.push_str(&device_stream_table(&device_streams));
+    if !streams.is_empty() {
+        out.push_str("\n## Memory bandwidth (STREAM)\n\n");
+        out.push_str(&stream_table(&streams));
+    }
+    if !device_streams.is_empty() {
+        out.push_str("\n### burn's own elementwise operations\n\n");
+        out.push_str(&device_stream_table(&device_streams));
+    }
     out.push_str("\n## Kernels\n");
     out.push_str(&kernels);
     if !steps.is_empty() {
