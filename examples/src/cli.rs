@@ -22,7 +22,7 @@ pub struct Cli {
     /// A TOML config file (see examples/configs/).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Directory of the run's outputs [default: runs/<name>-<unix time>].
+    /// Directory of the run's outputs [default: runs/NAME-UNIX_TIME].
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// The data set.
