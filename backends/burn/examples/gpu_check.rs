@@ -58,13 +58,53 @@ impl Mlp {
     }
 }
 
-fn device(force_flex: bool) -> Device {
+/// The first discrete GPU through Vulkan (with the `vulkan` feature and without `--flex`), else
+/// burn's flex CPU device.
+fn device(force_flex: bool) -> Result<Device, String> {
     #[cfg(feature = "vulkan")]
     if !force_flex {
-        return Device::vulkan(burn::tensor::DeviceKind::DiscreteGpu(0));
+        return Device::wgpu_options()
+            .device_kind(burn::tensor::DeviceKind::DiscreteGpu(0))
+            .graphics_api(burn::tensor::wgpu::WgpuBackend::Vulkan)
+            .init()
+            .map_err(|e| format!("Vulkan device DiscreteGpu(0) could not be initialised: {e:?}"));
     }
     let _ = force_flex;
-    Device::flex()
+    Ok(Device::flex())
+}
+
+/// The Markdown report, rewritten to `path` after every section so that a crash keeps what
+/// was measured before it.
+struct Report {
+    path: PathBuf,
+    text: String,
+}
+
+impl Report {
+    fn push(&mut self, section: &str) {
+        print!("{section}");
+        self.text += section;
+        let written = self
+            .path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&self.path, &self.text));
+        if let Err(e) = written {
+            eprintln!("cannot write {}: {e}", self.path.display());
+        }
+    }
+}
+
+/// Runs `f`, turning a panic into an error that carries its message.
+fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "a panic without a message".into());
+        Err(format!("{what} panicked: {message}"))
+    })
 }
 
 fn optimizer() -> ModuleOptimizer {
@@ -201,38 +241,68 @@ fn main() -> ExitCode {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("OUT").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("."));
-    let device = device(force_flex);
-    let name = Burn::name(&device);
-
-    let mut report = format!(
-        "# subspace-burn on {name}\n\nDevice: `{device:?}`\n\nCommand: `gpu_check {}`\n\n",
+    let mut report = Report {
+        path: out_dir.join("gpu-burn.md"),
+        text: String::new(),
+    };
+    report.push(&format!(
+        "# subspace-burn GPU check\n\nCommand: `gpu_check {}`\n\n",
         args.join(" ")
-    );
+    ));
+    let device = match guarded("device initialisation", || device(force_flex)) {
+        Ok(device) => device,
+        Err(e) => {
+            report.push(&format!(
+                "**The device could not be initialised:**\n\n```text\n{e}\n```\n"
+            ));
+            return ExitCode::FAILURE;
+        }
+    };
+    report.push(&format!(
+        "Backend `{}`, device `{device:?}`.\n\n",
+        Burn::name(&device)
+    ));
 
     let config = SuiteConfig::from_env();
     let start = Instant::now();
-    let rows = run_suite::<Burn>(&device, &config);
-    let failed = rows.iter().filter(|r| !r.passed()).count();
-    report += &format!(
-        "## Conformance suite ({} cases per property, seed {}, {:.1} s)\n\n```text\n{}```\n\n{} checks, {failed} failed\n\n",
-        config.cases,
-        config.seed,
-        start.elapsed().as_secs_f64(),
-        render_table(&rows),
-        rows.len()
-    );
+    let failed = match guarded("the conformance suite", || {
+        Ok(run_suite::<Burn>(&device, &config))
+    }) {
+        Ok(rows) => {
+            let failed = rows.iter().filter(|r| !r.passed()).count();
+            report.push(&format!(
+                "## Conformance suite ({} cases per property, seed {}, {:.1} s)\n\n```text\n{}```\n\n{} checks, {failed} failed\n\n",
+                config.cases,
+                config.seed,
+                start.elapsed().as_secs_f64(),
+                render_table(&rows),
+                rows.len()
+            ));
+            failed
+        }
+        Err(e) => {
+            report.push(&format!(
+                "## Conformance suite\n\n**Failed:**\n\n```text\n{e}\n```\n\n"
+            ));
+            1
+        }
+    };
 
-    report += &format!(
+    report.push(&format!(
         "## Training step time\n\nMLP {INPUT}-{HIDDEN}-{HIDDEN}-{CLASSES}, batch {BATCH}, SGD \
          momentum 0.9, lr {LR}; {STEPS} timed steps after {WARMUP} warm-up steps, device \
-         synchronised around the timed loop.\n\n"
-    );
-    match training(&device) {
+         synchronised around the timed loop. The line's loss is at the point sampled at that \
+         step.\n\n"
+    ));
+    let trained = guarded("the training run", || training(&device));
+    match &trained {
         Ok(runs) => {
             let base = runs[0].1.ms_per_step;
-            report += "| step | ms/step | × standard | loss first → last |\n|---|---|---|---|\n";
-            for (what, t) in &runs {
-                report += &format!(
+            let mut table = String::from(
+                "| step | ms/step | × standard | loss first → last |\n|---|---|---|---|\n",
+            );
+            for (what, t) in runs {
+                table += &format!(
                     "| {what} | {:.2} | {:.2} | {:.3} → {:.3} |\n",
                     t.ms_per_step,
                     t.ms_per_step / base,
@@ -240,18 +310,12 @@ fn main() -> ExitCode {
                     t.last_loss
                 );
             }
+            report.push(&table);
         }
-        Err(e) => report += &format!("Training failed: {e}\n"),
+        Err(e) => report.push(&format!("**Training failed:**\n\n```text\n{e}\n```\n")),
     }
 
-    print!("{report}");
-    let path = out_dir.join("gpu-burn.md");
-    if let Err(e) = std::fs::create_dir_all(&out_dir).and_then(|()| std::fs::write(&path, &report))
-    {
-        eprintln!("cannot write {}: {e}", path.display());
-        return ExitCode::FAILURE;
-    }
-    if failed == 0 {
+    if failed == 0 && trained.is_ok() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
