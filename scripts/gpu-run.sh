@@ -33,13 +33,13 @@ step() { # name seconds command...
   echo "== $name: exit $? after $((SECONDS - start))s"
 }
 
-[ -x "$bin/gpu_check" ] && step burn-gpu-check 100 "$bin/gpu_check" "$OUT"
+[ -x "$bin/gpu_check" ] && step burn-gpu-check "${BURN_SECONDS:-120}" "$bin/gpu_check" "$OUT"
 [ -x "$bin/luminal-cuda-conformance" ] && step luminal-cuda 100 bash scripts/run-luminal-cuda.sh
 [ -x "$bin/bench-report" ] && step bench-report "${BENCH_SECONDS:-150}" \
   sh -c "'$bin/bench-report' --no-cpu ${BENCH_ARGS:-} > '$OUT/bench-gpu.md'"
 if [ -x "$bin/experiment" ]; then
   run=$(mktemp -d)/gpu-resnet20
   step experiment "${EXPERIMENT_SECONDS:-300}" "$bin/experiment" --config examples/configs/gpu.toml \
-    --data-dir .gpu/data --out "$run"
+    --data-dir .gpu/data --out "$run" ${EXPERIMENT_ARGS:-}
   tar -C "$(dirname "$run")" -czf "$OUT/experiment.tar.gz" gpu-resnet20
 fi
