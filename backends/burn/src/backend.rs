@@ -1,7 +1,7 @@
 //! [`Backend`] over burn float tensors on any burn device (flex on the CPU, Vulkan on a GPU).
 
 use burn::tensor::{Device, Tensor, TensorData};
-use subspace_core::{Backend, BackendError, Gram, HostTensor};
+use subspace_core::{Backend, BackendError, HostTensor};
 
 /// The number of elements summed sequentially by one pass of a blocked reduction.
 pub const REDUCTION_BLOCK: usize = 256;
@@ -12,6 +12,11 @@ pub const REDUCTION_BLOCK: usize = 256;
 /// stay on the device until [`Backend::to_host`] reads them all in one transfer. The subspace
 /// math runs outside any autodiff graph: [`BurnTensor::from_tensor`] drops the autodiff
 /// association.
+///
+/// `gram` is core's default, three blocked dots: stacking the three products into one `[3, n]`
+/// tensor and reducing its rows together was about 4× slower on `flex` (the stack is a copy;
+/// `subspace-benches`, `cos2_value`), and burn has no fused product-and-sum that reads `a` and
+/// `b` once.
 ///
 /// Precision: elementwise work is `f32`. Reductions (`dot`, `gram`) are blocked: each pass sums
 /// blocks of [`REDUCTION_BLOCK`] elements and the partial sums are reduced the same way, so the
@@ -90,23 +95,24 @@ pub(crate) fn lincomb<const D: usize>(
         .unwrap_or_else(|| unreachable!("callers pass at least one term"))
 }
 
-/// The sum of every row of `x`, blocked by [`REDUCTION_BLOCK`].
-fn blocked_row_sums(mut x: Tensor<2>) -> Tensor<1> {
+/// `Σ_k x_k` as a one-element tensor, blocked by [`REDUCTION_BLOCK`]: each pass sums blocks
+/// (the last one padded with zeros, which changes no sum) until one block is left.
+fn blocked_sum(mut x: Tensor<1>) -> Tensor<1> {
     loop {
-        let [rows, cols] = x.dims();
-        if cols <= REDUCTION_BLOCK {
-            return x.sum_dim(1).reshape([rows]);
+        let [n] = x.dims();
+        if n <= REDUCTION_BLOCK {
+            return x.sum();
         }
-        let blocks = cols.div_ceil(REDUCTION_BLOCK);
-        let pad = blocks * REDUCTION_BLOCK - cols;
+        let blocks = n.div_ceil(REDUCTION_BLOCK);
+        let pad = blocks * REDUCTION_BLOCK - n;
         if pad > 0 {
-            let zeros = Tensor::zeros([rows, pad], &x.device());
-            x = Tensor::cat(vec![x, zeros], 1);
+            let zeros = Tensor::zeros([pad], &x.device());
+            x = Tensor::cat(vec![x, zeros], 0);
         }
         x = x
-            .reshape([rows, blocks, REDUCTION_BLOCK])
-            .sum_dim(2)
-            .reshape([rows, blocks]);
+            .reshape([blocks, REDUCTION_BLOCK])
+            .sum_dim(1)
+            .reshape([blocks]);
     }
 }
 
@@ -172,20 +178,42 @@ impl Backend for Burn {
     }
 
     fn dot(a: BurnTensor, b: BurnTensor) -> Tensor<1> {
-        let product = a.flat * b.flat;
-        let n = product.dims()[0];
-        blocked_row_sums(product.reshape([1, n]))
+        blocked_sum(a.flat * b.flat)
     }
+}
 
-    /// Three blocked [`dot`](Self::dot)s. Stacking the three products into one `[3, n]`
-    /// tensor and reducing its rows together is about 4× slower on `flex` (the stack is a copy
-    /// and the 3-D row sum is slow; `subspace-benches`, `cos2_value`), and burn has no fused
-    /// product-and-sum to read `a` and `b` once.
-    fn gram(a: BurnTensor, b: BurnTensor) -> Gram<Tensor<1>> {
-        Gram {
-            ab: Self::dot(a.clone(), b.clone()),
-            aa: Self::dot(a.clone(), a),
-            bb: Self::dot(b.clone(), b),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Blocked sums over several passes, with and without padding, against an `f64` sum.
+    #[test]
+    fn blocked_dot_of_long_vectors() {
+        let device = Device::flex();
+        for n in [
+            1,
+            REDUCTION_BLOCK,
+            REDUCTION_BLOCK + 1,
+            REDUCTION_BLOCK * REDUCTION_BLOCK,
+            REDUCTION_BLOCK * REDUCTION_BLOCK * 3 + 77,
+        ] {
+            let a: Vec<f32> = (0..n)
+                .map(|i| ((i * 7919) % 1000) as f32 / 999.0 + 0.5)
+                .collect();
+            let b: Vec<f32> = (0..n)
+                .map(|i| ((i * 104729) % 997) as f32 / 996.0 - 0.25)
+                .collect();
+            let exact: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
+            let host = |v: Vec<f32>| HostTensor::new(vec![n], v).unwrap();
+            let (ta, tb) = (
+                Burn::from_host(&host(a), &device),
+                Burn::from_host(&host(b), &device),
+            );
+            let got = Burn::to_host(vec![Burn::dot(ta, tb)]).unwrap()[0];
+            assert!(
+                (got - exact).abs() <= 1e-6 * exact.abs().max(1.0),
+                "n = {n}: {got} vs {exact}"
+            );
         }
     }
 }
