@@ -1,13 +1,9 @@
-//! SWA and EMA of a run's weights, through the plugin.
-//!
-//! Both updates are a point on the line between the running average `w̄` and the current
-//! weights `w`: `(1 − a) w̄ + a w`, with `a = 1/(n+1)` for SWA (`w̄_{n+1} = (n w̄_n + w)/(n+1)`,
-//! SPEC.md §7) and `a = 1 − d` for an EMA with decay `d`. So each update builds the two-copy
-//! line `[w̄, w]` with [`Subspace::from_copies`] and exports its point `a` — the same mix a user
-//! evaluates a line with. BatchNorm statistics of the average are recalibrated at evaluation.
+//! SWA and EMA of a run's weights, through the plugin's [`ModelSwa`] and [`ModelEma`] (core's
+//! `swa_update` and `ema_update`, SPEC.md §7): `w̄_{n+1} = (n w̄_n + w)/(n+1)` from `swa_start`
+//! on, and `w̄ ← d w̄ + (1 − d) w` every step. BatchNorm statistics of the average are
+//! recalibrated at evaluation.
 
-use subspace_burn::{Subspace, SubspaceConfig};
-use subspace_core::{Point, Shape};
+use subspace_burn::{ModelEma, ModelSwa, Subspace};
 
 use super::error::ExperimentError;
 use super::schedule::LrSchedule;
@@ -15,14 +11,20 @@ use super::train::Averaging;
 use crate::config::TrainConfig;
 use crate::models::Classifier;
 
+/// The running average of one run, once it has started.
+#[derive(Debug)]
+enum State<M: Classifier> {
+    Swa(ModelSwa<M>),
+    Ema(ModelEma<M>),
+}
+
 /// The running average of one run.
 #[derive(Debug)]
-pub struct Average<M> {
+pub struct Average<M: Classifier> {
     kind: Averaging,
     decay: f64,
     start: u64,
-    /// `(w̄, n)`: the average and the number of weights averaged.
-    state: Option<(M, u64)>,
+    state: Option<State<M>>,
 }
 
 impl<M: Classifier> Average<M> {
@@ -38,32 +40,23 @@ impl<M: Classifier> Average<M> {
 
     /// Folds the weights of the one-point region `subspace` after step `step` into the average.
     pub fn update(&mut self, subspace: &Subspace<M>, step: u64) -> Result<(), ExperimentError> {
-        match self.kind {
-            Averaging::None => return Ok(()),
-            Averaging::Swa if step < self.start => return Ok(()),
-            Averaging::Swa | Averaging::Ema => {}
-        }
-        self.state = Some(match self.state.take() {
-            // A standalone copy (fresh parameter ids) of the current weights.
-            None => (subspace.export(&Point::Origin)?, 1),
-            Some((average, n)) => {
-                let a = match self.kind {
-                    Averaging::Ema => 1.0 - self.decay,
-                    _ => 1.0 / (n + 1) as f64,
-                };
-                let current = subspace.copies()[0].clone();
-                let line = Subspace::from_copies(
-                    SubspaceConfig::new(Shape::Line, 0),
-                    vec![average, current],
-                )?;
-                (line.export(&Point::curve(a)?)?, n + 1)
-            }
-        });
+        let model = &subspace.copies()[0];
+        self.state = match (self.kind, self.state.take()) {
+            (Averaging::None, _) => None,
+            (Averaging::Swa, None) if step < self.start => None,
+            (Averaging::Swa, None) => Some(State::Swa(ModelSwa::new(model)?)),
+            (Averaging::Ema, None) => Some(State::Ema(ModelEma::new(model, self.decay)?)),
+            (_, Some(State::Swa(swa))) => Some(State::Swa(swa.update(model)?)),
+            (_, Some(State::Ema(ema))) => Some(State::Ema(ema.update(model)?)),
+        };
         Ok(())
     }
 
-    /// The average, if any weights were averaged.
+    /// The average as a plain model, if any weights were averaged.
     pub fn finish(self) -> Option<M> {
-        self.state.map(|(m, _)| m)
+        self.state.map(|state| match state {
+            State::Swa(swa) => swa.model(),
+            State::Ema(ema) => ema.model(),
+        })
     }
 }
