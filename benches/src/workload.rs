@@ -246,7 +246,7 @@ impl<B: BenchBackend> Prepared<B> {
                 )?);
                 Vec::new()
             }
-            Kernel::Cos2Grads => cos2_grads(&self.region, &self.reg)
+            Kernel::Cos2Grads => cos2_grads(&self.region, &self.reg)?
                 .into_iter()
                 .flatten()
                 .flat_map(|(gi, gj)| [gi, gj])

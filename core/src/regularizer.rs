@@ -215,10 +215,14 @@ pub(crate) fn gram_sums<B: Backend>(
 
 /// The regularizer's gradient tensors `(dR/dw_i, dR/dw_j)` for each group; `None` for groups
 /// it does not cover.
+///
+/// Errors with [`Error::InvalidPair`] if `reg` was computed for a pair outside this region.
+#[allow(clippy::type_complexity)]
 pub fn cos2_grads<B: Backend>(
     region: &Region<B>,
     reg: &Cos2,
-) -> Vec<Option<(B::Tensor, B::Tensor)>> {
+) -> Result<Vec<Option<(B::Tensor, B::Tensor)>>> {
+    Pair::new(reg.pair.i, reg.pair.j, region.shape().copies())?;
     let grad = |copies: &[B::Tensor], copy: usize| {
         let (c_self, other, c_other) = reg
             .grad_terms(copy)
@@ -228,12 +232,12 @@ pub fn cos2_grads<B: Backend>(
             (c_other, copies[other].clone()),
         ])
     };
-    region
+    Ok(region
         .groups()
         .iter()
         .map(|g| {
             g.regularized
                 .then(|| (grad(&g.copies, reg.pair.i), grad(&g.copies, reg.pair.j)))
         })
-        .collect()
+        .collect())
 }

@@ -14,8 +14,8 @@ use subspace_core::metrics::{
 };
 use subspace_core::{
     Backend, Cos2, Cos2Config, Error, Group, HostTensor, MAX_COPIES, Pair, Point, Region,
-    SIMPLEX_SUM_TOLERANCE, Shape, SimplexPoint, StepPoints, copy_gradients, cos2_regularizer,
-    ema_init, ema_update, mix, read_region_file, swa_init, swa_update,
+    SIMPLEX_SUM_TOLERANCE, Shape, SimplexPoint, StepPoints, copy_gradients, cos2_grads,
+    cos2_regularizer, ema_init, ema_update, mix, read_region_file, swa_init, swa_update,
 };
 use subspace_reference::{Cpu, Reference};
 
@@ -247,6 +247,7 @@ proptest! {
             let points = StepPoints::Shared(Point::curve(0.5).unwrap());
             let g = vec![tensor(vec![3], 1.0)];
             prop_assert_eq!(copy_gradients(&region, g, &points, Some(&foreign), 0.0).is_ok(), fits);
+            prop_assert_eq!(cos2_grads(&region, &foreign).is_ok(), fits);
         }
     }
 

@@ -267,7 +267,7 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
         let region = self.region()?;
         let regularizer = self.regularizer_on(&region, step)?;
         if let Some(reg) = &regularizer {
-            let (ti, tj): (Vec<_>, Vec<_>) = cos2_grads(&region, reg)
+            let (ti, tj): (Vec<_>, Vec<_>) = cos2_grads(&region, reg)?
                 .into_iter()
                 .map(Option::unzip)
                 .unzip();

@@ -83,7 +83,7 @@ pub fn check_copy_gradients<B: Backend>(
                 .transpose()?;
             let actual = copy_gradients(&region, upload(), &case.points, reg.as_ref(), *decay)?;
             let scattered = region.scatter(upload(), &case.points)?;
-            let reg_grads = reg.as_ref().map(|r| cos2_grads(&region, r));
+            let reg_grads = reg.as_ref().map(|r| cos2_grads(&region, r)).transpose()?;
             let host = pair.map(|p| host_cos2(spec, &copies, p, *beta, DEFAULT_EPS));
 
             let mut cmp = Comparisons::new();

@@ -40,7 +40,7 @@ impl Measured {
     ) -> Result<Self, CaseError> {
         let region = spec.region::<B>(copies, device)?;
         let reg = cos2_regularizer(&region, pair, config)?;
-        let grads = cos2_grads(&region, &reg)
+        let grads = cos2_grads(&region, &reg)?
             .into_iter()
             .map(|g| {
                 g.map(|(a, b)| Ok::<_, CaseError>((download::<B>(a)?, download::<B>(b)?)))

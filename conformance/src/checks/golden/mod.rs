@@ -116,7 +116,7 @@ pub fn check_golden<B: Backend>(
                 case.value,
                 case.beta,
             );
-            let Some(Some((ga, gb))) = cos2_grads(&region, &reg).into_iter().next() else {
+            let Some(Some((ga, gb))) = cos2_grads(&region, &reg)?.into_iter().next() else {
                 return Err(CaseError::new(
                     "cos2_grads gave no gradient for a regularized group",
                 ));
