@@ -74,6 +74,9 @@ pub fn machine_section(
     let mut s = String::new();
     let _ = writeln!(s, "- date: {}", today());
     let _ = writeln!(s, "- command: `{command}`");
+    if let Some(commit) = git_commit() {
+        let _ = writeln!(s, "- commit: {commit}");
+    }
     let _ = writeln!(
         s,
         "- CPU: {}, {} threads available; L3 {}; memory {}",
@@ -91,6 +94,16 @@ pub fn machine_section(
         load(load_after)
     );
     s
+}
+
+/// The checked-out commit (`git describe --always --dirty`), if git can tell.
+fn git_commit() -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(["describe", "--always", "--dirty"])
+        .output()
+        .ok()?;
+    let commit = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !commit.is_empty()).then_some(commit)
 }
 
 /// STREAM results as a table: one row per array size and thread count.
