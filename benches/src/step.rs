@@ -78,11 +78,19 @@ pub enum Variant {
     Line,
     /// A 3-vertex simplex through the plugin, cos² regularizer on.
     Simplex3,
+    /// A line through the plugin's other form: core's mix outside the autodiff graph
+    /// (`subspace.mixed`), then core's scatter of the gradient (`subspace.scatter`).
+    LineOutside,
 }
 
 impl Variant {
     /// Every variant; standard first.
-    pub const ALL: [Self; 3] = [Self::Standard, Self::Line, Self::Simplex3];
+    pub const ALL: [Self; 4] = [
+        Self::Standard,
+        Self::Line,
+        Self::Simplex3,
+        Self::LineOutside,
+    ];
 
     /// The name in tables.
     pub fn name(self) -> &'static str {
@@ -90,22 +98,30 @@ impl Variant {
             Self::Standard => "standard",
             Self::Line => "line",
             Self::Simplex3 => "simplex-3",
+            Self::LineOutside => "line, mix outside",
         }
+    }
+
+    /// Whether the step-time target applies: to the plugin's in-graph form (what the
+    /// experiments run), not to the mix-outside form shown for comparison.
+    pub fn has_target(self) -> bool {
+        matches!(self, Self::Line | Self::Simplex3)
     }
 }
 
 /// The parts of a training step, timed one after the other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Phase {
-    /// `subspace.at(points)`: the model at `w(p)`, mixed inside the autodiff graph (none for
-    /// standard training).
+    /// The model at `w(p)`: `subspace.at(points)` (inside the autodiff graph) or
+    /// `subspace.mixed(points)` (core's mix, outside it); nothing for standard training.
     Mix,
     /// The forward pass and the loss.
     Forward,
     /// `loss.backward()`.
     Backward,
     /// The gradients handed to the optimizer: `GradientsParams::from_grads` for standard
-    /// training, `subspace.gradients` (with the cos² regularizer) for the plugin.
+    /// training, `subspace.gradients` or `subspace.scatter` (with the cos² regularizer) for
+    /// the plugin.
     Gradients,
     /// `sgd.step`: momentum, weight decay and the update of every copy.
     Optimizer,
@@ -380,6 +396,7 @@ fn variants<M: Init + 'static>(device: &Device, batch: &Batch) -> Result<Vec<(Va
             Variant::Simplex3,
             subspace::<M>(device, batch, Shape::simplex(3)?)?,
         ),
+        (Variant::LineOutside, mix_outside::<M>(device, batch)?),
     ])
 }
 
@@ -433,6 +450,34 @@ fn subspace<M: Init + 'static>(device: &Device, batch: &Batch, shape: Shape) -> 
     }))
 }
 
+fn mix_outside<M: Init + 'static>(device: &Device, batch: &Batch) -> Result<Step> {
+    let (device, batch) = (device.clone(), batch.clone());
+    let mut region = Some(Subspace::new(
+        SubspaceConfig::new(Shape::Line, SEED),
+        || M::init(&device),
+    )?);
+    let mut optim = sgd().init();
+    Ok(Box::new(move |t| {
+        let mut timer = LapTimer::start(&device);
+        let current = region
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("{RESTORED}"));
+        let points = current.points(t);
+        let model = current.mixed(&points)?;
+        timer.lap(Phase::Mix)?;
+        let loss = batch.loss(model.forward(batch.images.clone()));
+        timer.lap(Phase::Forward)?;
+        let grads = loss.backward();
+        timer.lap(Phase::Backward)?;
+        let g = current.scatter(grads, &model, &points, t)?;
+        timer.lap(Phase::Gradients)?;
+        let current = region.take().unwrap_or_else(|| unreachable!("{RESTORED}"));
+        region = Some(optim.step(LR, current, g.params));
+        timer.lap(Phase::Optimizer)?;
+        Ok(timer.laps)
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -444,7 +489,7 @@ mod tests {
         assert!(!o.on_accelerator);
         let variants: Vec<Variant> = o.seconds.iter().map(|(v, _)| *v).collect();
         assert_eq!(variants, Variant::ALL);
-        assert_eq!(o.ratios.len(), 2);
+        assert_eq!(o.ratios.len(), 3);
         assert!(
             o.ratios
                 .iter()
