@@ -1,26 +1,29 @@
 //! [`Backend`] over burn float tensors on any burn device (flex on the CPU, Vulkan on a GPU).
 
 use burn::tensor::{Device, Tensor, TensorData};
-use subspace_core::{Backend, BackendError, HostTensor};
+use subspace_core::{Backend, BackendError, Gram, HostTensor};
+
+use crate::flex_kernels;
 
 /// The number of elements summed sequentially by one pass of a blocked reduction.
 pub const REDUCTION_BLOCK: usize = 256;
 
 /// The subspace [`Backend`] on burn: any burn device, `f32` tensors.
 ///
-/// Tensors of any rank are held flattened ([`BurnTensor`]); scalars are one-element tensors that
-/// stay on the device until [`Backend::to_host`] reads them all in one transfer. The subspace
-/// math runs outside any autodiff graph: [`BurnTensor::from_tensor`] drops the autodiff
-/// association.
+/// Tensors of any rank are held flattened ([`BurnTensor`]). The subspace math runs outside any
+/// autodiff graph: [`BurnTensor::from_tensor`] drops the autodiff association.
 ///
-/// `gram` is core's default, three blocked dots: stacking the three products into one `[3, n]`
-/// tensor and reducing its rows together was about 4× slower on `flex` (the stack is a copy;
-/// `subspace-benches`, `cos2_value`), and burn has no fused product-and-sum that reads `a` and
-/// `b` once.
+/// On burn's flex CPU device, `lincomb`, `dot` and `gram` are one-pass kernels reading the
+/// tensors where flex stores them (`lincomb` with burn's own `f32` operations in burn's order,
+/// so it gives the bits of the unfused form; sums in `f64`); their scalars are host numbers. On
+/// any other device they are burn operations: `lincomb` is `Σ c_k x_k` as products and sums,
+/// `gram` is core's default of three dots, and scalars are one-element tensors that stay on the
+/// device until [`Backend::to_host`] reads them all in one transfer (stacking the three products
+/// into one `[3, n]` tensor was about 4× slower on flex: the stack is a copy).
 ///
-/// Precision: elementwise work is `f32`. Reductions (`dot`, `gram`) are blocked: each pass sums
-/// blocks of [`REDUCTION_BLOCK`] elements and the partial sums are reduced the same way, so the
-/// rounding error grows with `BLOCK · log_BLOCK(n)` instead of `n`.
+/// Precision: elementwise work is `f32`. On flex, sums are `f64`. Elsewhere reductions are
+/// blocked: each pass sums blocks of [`REDUCTION_BLOCK`] elements and the partial sums are
+/// reduced the same way, so the rounding error grows with `BLOCK · log_BLOCK(n)` instead of `n`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Burn;
 
@@ -116,6 +119,16 @@ fn blocked_sum(mut x: Tensor<1>) -> Tensor<1> {
     }
 }
 
+/// A scalar result of [`Burn`]: a host number (flex) or a one-element tensor still on the
+/// device.
+#[derive(Debug, Clone)]
+pub enum BurnScalar {
+    /// Computed on the host (flex's one-pass kernels), in `f64`.
+    Host(f64),
+    /// A one-element tensor on the device, read by [`Backend::to_host`].
+    Device(Box<Tensor<1>>),
+}
+
 /// A readable name for a burn device: `"burn-flex"`, `"burn-vulkan"`, ...
 fn device_name(device: &Device) -> String {
     let debug = format!("{:?}", device.clone().without_autodiff());
@@ -131,7 +144,7 @@ fn read_error(what: &str, e: impl std::fmt::Display) -> BackendError {
 impl Backend for Burn {
     type Device = Device;
     type Tensor = BurnTensor;
-    type Scalar = Tensor<1>;
+    type Scalar = BurnScalar;
 
     fn name(device: &Device) -> String {
         device_name(device)
@@ -155,30 +168,69 @@ impl Backend for Burn {
         HostTensor::new(tensor.dims, data).map_err(|e| read_error("a tensor", e))
     }
 
-    fn to_host(scalars: Vec<Tensor<1>>) -> Result<Vec<f64>, BackendError> {
-        if scalars.is_empty() {
-            return Ok(Vec::new());
+    fn to_host(scalars: Vec<BurnScalar>) -> Result<Vec<f64>, BackendError> {
+        let on_device: Vec<Tensor<1>> = scalars
+            .iter()
+            .filter_map(|s| match s {
+                BurnScalar::Device(t) => Some((**t).clone()),
+                BurnScalar::Host(_) => None,
+            })
+            .collect();
+        let mut read = if on_device.is_empty() {
+            Vec::new()
+        } else {
+            Tensor::cat(on_device, 0)
+                .try_into_data()
+                .map_err(|e| read_error("scalars", e))?
+                .try_into_vec::<f32>()
+                .map_err(|e| read_error("scalars", e))?
         }
-        let values = Tensor::cat(scalars, 0)
-            .try_into_data()
-            .map_err(|e| read_error("scalars", e))?
-            .try_into_vec::<f32>()
-            .map_err(|e| read_error("scalars", e))?;
-        Ok(values.into_iter().map(f64::from).collect())
+        .into_iter();
+        scalars
+            .into_iter()
+            .map(|s| match s {
+                BurnScalar::Host(v) => Some(v),
+                BurnScalar::Device(_) => read.next().map(f64::from),
+            })
+            .collect::<Option<_>>()
+            .ok_or_else(|| read_error("scalars", "fewer values than scalars came back"))
     }
 
     fn dims(tensor: &BurnTensor) -> Vec<usize> {
         tensor.dims.clone()
     }
 
-    fn lincomb(terms: Vec<(f64, BurnTensor)>) -> BurnTensor {
+    /// `Σ c_k x_k`; a single term with `c = 1` is the tensor itself.
+    fn lincomb(mut terms: Vec<(f64, BurnTensor)>) -> BurnTensor {
+        if terms.len() == 1 && terms[0].0 == 1.0 {
+            return terms.remove(0).1;
+        }
         let dims = terms[0].1.dims.clone();
-        let flat = lincomb(terms.into_iter().map(|(c, x)| (c, x.flat)));
+        let flat = flex_kernels::lincomb(terms.into_iter().map(|(c, x)| (c, x.flat)).collect())
+            .unwrap_or_else(lincomb);
         BurnTensor { flat, dims }
     }
 
-    fn dot(a: BurnTensor, b: BurnTensor) -> Tensor<1> {
-        blocked_sum(a.flat * b.flat)
+    fn dot(a: BurnTensor, b: BurnTensor) -> BurnScalar {
+        match flex_kernels::dot(&a.flat, &b.flat) {
+            Some(v) => BurnScalar::Host(v),
+            None => BurnScalar::Device(Box::new(blocked_sum(a.flat * b.flat))),
+        }
+    }
+
+    fn gram(a: BurnTensor, b: BurnTensor) -> Gram<BurnScalar> {
+        match flex_kernels::gram(&a.flat, &b.flat) {
+            Some(g) => Gram {
+                ab: BurnScalar::Host(g.ab),
+                aa: BurnScalar::Host(g.aa),
+                bb: BurnScalar::Host(g.bb),
+            },
+            None => Gram {
+                ab: Self::dot(a.clone(), b.clone()),
+                aa: Self::sq_norm(a),
+                bb: Self::sq_norm(b),
+            },
+        }
     }
 }
 
@@ -186,7 +238,8 @@ impl Backend for Burn {
 mod tests {
     use super::*;
 
-    /// Blocked sums over several passes, with and without padding, against an `f64` sum.
+    /// Blocked sums (the reduction off flex) over several passes, with and without padding,
+    /// against an `f64` sum.
     #[test]
     fn blocked_dot_of_long_vectors() {
         let device = Device::flex();
@@ -204,12 +257,9 @@ mod tests {
                 .map(|i| ((i * 104729) % 997) as f32 / 996.0 - 0.25)
                 .collect();
             let exact: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
-            let host = |v: Vec<f32>| HostTensor::new(vec![n], v).unwrap();
-            let (ta, tb) = (
-                Burn::from_host(&host(a), &device),
-                Burn::from_host(&host(b), &device),
-            );
-            let got = Burn::to_host(vec![Burn::dot(ta, tb)]).unwrap()[0];
+            let tensor = |v: Vec<f32>| Tensor::<1>::from_data(TensorData::new(v, [n]), &device);
+            let sum = blocked_sum(tensor(a) * tensor(b));
+            let got = Burn::to_host(vec![BurnScalar::Device(Box::new(sum))]).unwrap()[0];
             assert!(
                 (got - exact).abs() <= 1e-6 * exact.abs().max(1.0),
                 "n = {n}: {got} vs {exact}"

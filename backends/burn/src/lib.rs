@@ -92,6 +92,7 @@ mod backend;
 mod batch_norm;
 mod checkpoint;
 mod error;
+mod flex_kernels;
 mod layout;
 mod mix_param;
 mod params;
@@ -99,7 +100,7 @@ mod subspace;
 mod walk;
 
 pub use averaging::{ModelEma, ModelSwa};
-pub use backend::{Burn, BurnTensor, REDUCTION_BLOCK, flex};
+pub use backend::{Burn, BurnScalar, BurnTensor, REDUCTION_BLOCK, flex};
 pub use batch_norm::recalibrate_batch_norm;
 pub use checkpoint::{CHECKPOINT_VERSION, Checkpoint, CheckpointError, save_checkpoint};
 pub use error::{Error, Result};

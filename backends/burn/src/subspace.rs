@@ -6,8 +6,8 @@ use burn::module::{Module, ModuleDisplay, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::tensor::{Gradients, Tensor};
 use subspace_core::{
-    Cos2, Cos2Config, Group, Point, PointSchedule, Region, Shape, Sharing, StepPoints,
-    copy_gradients, cos2_grads, cos2_regularizer,
+    Backend, Cos2, Cos2Config, Group, Point, PointSchedule, Region, Shape, Sharing, StepPoints,
+    copy_gradients, cos2_regularizer,
 };
 
 use crate::backend::{Burn, BurnTensor};
@@ -258,7 +258,8 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
 
     /// **In the graph**, after `backward()` on a model from [`Subspace::at`]: the gradient of
     /// every copy, `c_i(p) g` from burn's backward plus the cos² regularizer's `dR/dw_i` for
-    /// the pair of step `step` (core's [`cos2_regularizer`] and [`cos2_grads`]).
+    /// the pair of step `step` (core's [`cos2_regularizer`] and [`Cos2::grad_terms`]), added to
+    /// burn's gradient as one linear combination `g + c_self w_i + c_other w_j`.
     ///
     /// Weight decay is the optimizer's (burn's `weight_decay` acts on each copy separately,
     /// SPEC.md §4). A parameter the loss does not reach has no gradient, as in plain burn.
@@ -267,21 +268,31 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
         let region = self.region()?;
         let regularizer = self.regularizer_on(&region, step)?;
         if let Some(reg) = &regularizer {
-            let (ti, tj): (Vec<_>, Vec<_>) = cos2_grads(&region, reg)?
-                .into_iter()
-                .map(Option::unzip)
-                .unzip();
-            let pair = reg.pair;
-            for (copy, terms) in [(pair.i(), ti), (pair.j(), tj)] {
-                let added = Walker::run(
+            for copy in [reg.pair.i(), reg.pair.j()] {
+                let (c_self, other, c_other) = reg
+                    .grad_terms(copy)
+                    .unwrap_or_else(|| unreachable!("copy {copy} is in the pair"));
+                let terms = region
+                    .groups()
+                    .iter()
+                    .map(|g| {
+                        g.regularized.then(|| {
+                            vec![
+                                (c_self, g.copies[copy].clone()),
+                                (c_other, g.copies[other].clone()),
+                            ]
+                        })
+                    })
+                    .collect();
+                params = Walker::run(
                     &self.copies[copy],
                     AddGrad {
                         layout: &self.layout,
                         terms,
                         params,
                     },
-                );
-                params = added.params;
+                )
+                .params;
             }
         }
         Ok(CopyGradients {
@@ -339,11 +350,10 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
             .map(|(g, group)| g.unwrap_or_else(|| BurnTensor::zeros_like(&group.copies[0])))
             .collect();
         let per_copy = copy_gradients(&region, g, points, regularizer.as_ref(), 0.0)?;
-        let mut by_copy: Vec<Vec<Option<BurnTensor>>> =
-            self.copies.iter().map(|_| Vec::new()).collect();
+        let mut by_copy: Vec<Vec<Option<Terms>>> = self.copies.iter().map(|_| Vec::new()).collect();
         for (group, keep) in per_copy.into_iter().zip(&keep) {
             for (k, grad) in group.into_iter().enumerate() {
-                by_copy[k].push(keep.then_some(grad));
+                by_copy[k].push(keep.then(|| vec![(1.0, grad)]));
             }
         }
         let mut params = GradientsParams::new();
@@ -417,28 +427,35 @@ impl VisitFloat for ReadGrad<'_> {
     }
 }
 
+/// The terms `(c_k, x_k)` of a linear combination `Σ c_k x_k`.
+type Terms = Vec<(f64, BurnTensor)>;
+
 /// Adds `terms[g]` to the gradient of group `g` of one copy, registered under the copy's id.
 struct AddGrad<'a> {
     layout: &'a Layout,
-    terms: Vec<Option<BurnTensor>>,
+    /// Per group, the terms of a linear combination to add to the copy's gradient.
+    terms: Vec<Option<Terms>>,
     params: GradientsParams,
 }
 
 impl VisitFloat for AddGrad<'_> {
+    /// The gradient plus the terms, as one linear combination (one pass on flex).
     fn visit<const D: usize>(&mut self, site: &ParamSite, param: &Param<Tensor<D>>) {
         let Some(g) = self.layout.group(&site.path) else {
             return;
         };
-        let Some(term) = self.terms[g].take() else {
+        let Some(added) = self.terms[g].take() else {
             return;
         };
-        let term = term
+        let grad = self.params.remove::<D>(param.id);
+        let terms = grad
+            .map(|grad| (1.0, BurnTensor::from_tensor(grad)))
+            .into_iter()
+            .chain(added)
+            .collect();
+        let sum = Burn::lincomb(terms)
             .into_tensor::<D>()
             .unwrap_or_else(|| unreachable!("gradients have their parameter's rank"));
-        let grad = match self.params.remove::<D>(param.id) {
-            Some(grad) => grad + term,
-            None => term,
-        };
-        self.params.register(param.id, grad);
+        self.params.register(param.id, sum);
     }
 }
