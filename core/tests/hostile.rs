@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use subspace_core::metrics::{
-    Combine, Logits, MAX_ECE_BINS, accuracy, calibration, copy_distance, disagreement, ensemble,
-    grid, mean_total_variation, nll,
+    Combine, Logits, MAX_ECE_BINS, MAX_GRID_POINTS, accuracy, calibration, copy_distance,
+    disagreement, ensemble, grid, mean_total_variation, nll,
 };
 use subspace_core::{
     Backend, Cos2, Cos2Config, Error, Group, HostTensor, MAX_COPIES, Pair, Point, Region,
@@ -326,6 +326,12 @@ proptest! {
         prop_assert_eq!(ensemble(&[logits.clone(), other], Combine::LogitMean).is_ok(), rows == other_rows);
         prop_assert!(ensemble(&[], Combine::ProbabilityMean).is_err());
         prop_assert!(grid(rows.min(1)).is_err());
+    }
+
+    #[test]
+    fn grids_of_too_few_or_too_many_points_are_errors(n in hostile_count()) {
+        // A huge grid is an error, not an allocation failure.
+        prop_assert_eq!(grid(n).is_ok(), (2..=MAX_GRID_POINTS).contains(&n));
     }
 
     #[test]

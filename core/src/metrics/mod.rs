@@ -10,15 +10,19 @@ pub use diversity::{CopyDistance, copy_distance, disagreement, mean_total_variat
 pub use ensemble::{Combine, ensemble};
 pub use logits::{Logits, accuracy, nll};
 
+/// The most points [`grid`] gives: far more than any evaluation of networks along a curve
+/// can use, and small enough to allocate.
+pub const MAX_GRID_POINTS: usize = 1 << 20;
+
 /// The evaluation grid `a ∈ {0, 1/(n-1), .., 1}`; `grid(21)` is `{0, 0.05, .., 1}`.
 ///
-/// Errors if `n < 2`.
+/// Errors unless `2 <= n <= MAX_GRID_POINTS`.
 pub fn grid(n: usize) -> crate::Result<Vec<crate::Point>> {
-    if n < 2 {
+    if !(2..=MAX_GRID_POINTS).contains(&n) {
         return Err(crate::Error::InvalidNumber {
             what: "grid points",
             value: n as f64,
-            expected: "at least 2 points",
+            expected: "2 to 2^20 points",
         });
     }
     (0..n)
