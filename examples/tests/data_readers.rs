@@ -63,7 +63,7 @@ fn idx_files_read_back_plain_and_gzipped() {
         (3, 2, 2, 4)
     );
     assert_eq!(data.labels(), [7, 0, 9]);
-    assert_eq!(data.image(0), [0.0, 1.0, 0.2, 0.4]);
+    assert_eq!(data.image(0).unwrap(), [0.0, 1.0, 0.2, 0.4]);
     assert!(data.images().iter().all(|&p| (0.0..=1.0).contains(&p)));
 }
 
@@ -210,8 +210,8 @@ fn csv_rows_parse_and_bad_rows_are_located() {
     ] {
         let data = read_csv(&write(dir.path(), name, &bytes), format).unwrap();
         assert_eq!(data.labels(), [2, 0]);
-        assert_eq!(data.image(0), [0.0, 0.5, 1.0]);
-        assert_eq!(data.image(1), [0.25; 3]);
+        assert_eq!(data.image(0).unwrap(), [0.0, 0.5, 1.0]);
+        assert_eq!(data.image(1).unwrap(), [0.25; 3]);
     }
     let bad_row = |text: &str, line: usize| {
         let err = read_csv(&write(dir.path(), "bad.csv", text.as_bytes()), format).unwrap_err();
@@ -250,7 +250,7 @@ fn shuffled_split_partitions_the_examples() {
     assert_eq!((split.train.len(), split.test.len()), (7, 3));
     let mut firsts: Vec<f32> = [&split.train, &split.test]
         .iter()
-        .flat_map(|d| (0..d.len()).map(|i| d.image(i)[0]))
+        .flat_map(|d| (0..d.len()).map(|i| d.image(i).unwrap()[0]))
         .collect();
     firsts.sort_by(f32::total_cmp);
     assert_eq!(
@@ -260,9 +260,16 @@ fn shuffled_split_partitions_the_examples() {
     assert_ne!(split, data.split_shuffled(3, 2).unwrap());
     assert!(data.split_shuffled(0, 1).is_err() && data.split_shuffled(10, 1).is_err());
     assert!(Dataset::new(vec![0.0; 3], vec![0, 1], 1, 2, 2).is_err());
-    let picked = data.select(&[9, 0]);
+    let picked = data.select(&[9, 0]).unwrap();
     assert_eq!(picked.labels(), [1, 0]);
     assert_eq!(picked.image(0), data.image(9));
+    assert!(data.image(10).is_none());
+    assert_eq!(data.head(3), data.select(&[0, 1, 2]).unwrap());
+    assert_eq!(data.head(99), data);
+    assert!(matches!(
+        data.select(&[0, 10]),
+        Err(DataError::IndexOutOfRange { index: 10, len: 10 })
+    ));
 }
 
 /// Fashion-MNIST as installed by `apt-get install -y dataset-fashion-mnist`.

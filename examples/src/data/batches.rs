@@ -66,7 +66,13 @@ impl Iterator for Batches<'_> {
         Some(Batch {
             inputs: rows
                 .iter()
-                .flat_map(|&i| self.data.image(i).iter().copied())
+                .flat_map(|&i| {
+                    self.data
+                        .image(i)
+                        .unwrap_or_else(|| unreachable!("the order is a permutation of 0..len"))
+                        .iter()
+                        .copied()
+                })
                 .collect(),
             labels: rows.iter().map(|&i| self.data.labels()[i]).collect(),
         })
@@ -104,7 +110,7 @@ mod tests {
         for b in &batches {
             for (pixels, &label) in b.inputs.chunks(2).zip(&b.labels) {
                 let i = pixels[0] as usize / 2;
-                assert_eq!(pixels, d.image(i));
+                assert_eq!(pixels, d.image(i).unwrap());
                 assert_eq!(label, d.labels()[i]);
             }
         }

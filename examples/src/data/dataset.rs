@@ -136,9 +136,10 @@ impl Dataset {
         &self.labels
     }
 
-    /// The pixels of example `i`. Panics if `i >= len()`.
-    pub fn image(&self, i: usize) -> &[f32] {
-        &self.images[i * self.features()..(i + 1) * self.features()]
+    /// The pixels of example `i`, or `None` if `i >= len()`.
+    pub fn image(&self, i: usize) -> Option<&[f32]> {
+        self.images
+            .get(i * self.features()..(i + 1) * self.features())
     }
 
     /// The same images with other labels (e.g. from
@@ -148,18 +149,39 @@ impl Dataset {
         Self::new(self.images, labels, self.rows, self.cols, self.classes)
     }
 
-    /// The examples at `indices`, in that order. Panics if an index is out of range.
-    pub fn select(&self, indices: &[usize]) -> Self {
+    /// The first `n` examples (all of them when there are fewer).
+    pub fn head(&self, n: usize) -> Self {
+        let n = n.min(self.len());
         Self {
-            images: indices
-                .iter()
-                .flat_map(|&i| self.image(i).iter().copied())
-                .collect(),
-            labels: indices.iter().map(|&i| self.labels[i]).collect(),
+            images: self.images[..n * self.features()].to_vec(),
+            labels: self.labels[..n].to_vec(),
             rows: self.rows,
             cols: self.cols,
             classes: self.classes,
         }
+    }
+
+    /// The examples at `indices`, in that order; errors on an index out of range.
+    pub fn select(&self, indices: &[usize]) -> Result<Self> {
+        let mut images = Vec::with_capacity(indices.len() * self.features());
+        let mut labels = Vec::with_capacity(indices.len());
+        for &i in indices {
+            let (Some(image), Some(&label)) = (self.image(i), self.labels.get(i)) else {
+                return Err(DataError::IndexOutOfRange {
+                    index: i,
+                    len: self.len(),
+                });
+            };
+            images.extend_from_slice(image);
+            labels.push(label);
+        }
+        Ok(Self {
+            images,
+            labels,
+            rows: self.rows,
+            cols: self.cols,
+            classes: self.classes,
+        })
     }
 
     /// Splits off `test` examples chosen by a shuffle seeded with `seed`; the rest is the
@@ -175,8 +197,8 @@ impl Dataset {
         let mut order: Vec<usize> = (0..self.len()).collect();
         order.shuffle(&mut ChaCha8Rng::seed_from_u64(seed));
         Ok(Split {
-            test: self.select(&order[..test]),
-            train: self.select(&order[test..]),
+            test: self.select(&order[..test])?,
+            train: self.select(&order[test..])?,
         })
     }
 }

@@ -84,6 +84,14 @@ pub enum DataError {
         /// The length found.
         found: usize,
     },
+    /// An example index at or past the end of a dataset.
+    #[error("example {index} does not exist: expected an index below {len}")]
+    IndexOutOfRange {
+        /// The index asked for.
+        index: usize,
+        /// The number of examples.
+        len: usize,
+    },
     /// A CSV row that does not parse.
     #[error("{path}, line {line}: {reason}")]
     BadCsvRow {

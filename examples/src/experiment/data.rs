@@ -23,7 +23,7 @@ pub struct ExperimentData {
 /// The first `n` examples (all when `None` or when there are fewer).
 fn take(d: Dataset, n: Option<usize>) -> Dataset {
     match n {
-        Some(n) if n < d.len() => d.select(&(0..n).collect::<Vec<_>>()),
+        Some(n) if n < d.len() => d.head(n),
         _ => d,
     }
 }

@@ -83,10 +83,10 @@ impl Context<'_> {
             .config
             .eval
             .recalibration_examples
-            .map_or(train.len(), |n| n.min(train.len()));
+            .unwrap_or(train.len());
         Evaluator {
             data: self.data,
-            recalibration: train.select(&(0..n).collect::<Vec<_>>()),
+            recalibration: train.head(n),
             eval: &self.config.eval,
             train_batch: self.config.train.batch_size,
             device: self.device.clone(),
