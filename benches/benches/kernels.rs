@@ -48,10 +48,13 @@ fn kernels(c: &mut Criterion) {
         .into_iter()
         .filter(|&n| !smoke || n <= SMOKE_MAX_PARAMS)
         .collect();
-    visit_backends(&mut Kernels {
+    if let Err(e) = visit_backends(&mut Kernels {
         criterion: c,
         sizes,
-    });
+    }) {
+        eprintln!("kernels: {e}");
+        std::process::exit(1);
+    }
 }
 
 criterion_group! {

@@ -6,6 +6,8 @@ use subspace_core::{Backend, BackendError};
 use subspace_luminal::{Luminal, Target};
 use subspace_reference::{Cpu, Reference};
 
+use crate::error::Result;
+
 /// Where a backend's kernels run, which decides the bandwidth they are compared with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Placement {
@@ -74,15 +76,28 @@ impl BenchBackend for Burn {
     }
 }
 
-/// The GPU of the `vulkan` feature, the first discrete GPU; `None` without the feature.
-pub fn gpu_device() -> Option<Device> {
+/// The GPU of the `vulkan` feature, the first discrete GPU through Vulkan, initialised once;
+/// `Ok(None)` without the feature. Errors (instead of panicking in burn) when no Vulkan GPU
+/// can be initialised.
+pub fn gpu_device() -> Result<Option<Device>> {
     #[cfg(feature = "vulkan")]
     {
-        Some(Device::vulkan(burn::tensor::DeviceKind::DiscreteGpu(0)))
+        static GPU: std::sync::OnceLock<std::result::Result<Device, String>> =
+            std::sync::OnceLock::new();
+        GPU.get_or_init(|| {
+            Device::wgpu_options()
+                .device_kind(burn::tensor::DeviceKind::DiscreteGpu(0))
+                .graphics_api(burn::tensor::wgpu::WgpuBackend::Vulkan)
+                .init()
+                .map_err(|e| format!("{e:?}"))
+        })
+        .clone()
+        .map(Some)
+        .map_err(|message| crate::error::Error::Gpu { message })
     }
     #[cfg(not(feature = "vulkan"))]
     {
-        None
+        Ok(None)
     }
 }
 
@@ -92,14 +107,16 @@ pub trait BackendVisitor {
     fn visit<B: BenchBackend>(&mut self, device: &B::Device);
 }
 
-/// Calls `visitor` for every compiled backend, in the order of the report's columns.
-pub fn visit_backends(visitor: &mut impl BackendVisitor) {
+/// Calls `visitor` for every compiled backend, in the order of the report's columns; errors
+/// if the GPU of the `vulkan` feature cannot be initialised.
+pub fn visit_backends(visitor: &mut impl BackendVisitor) -> Result<()> {
     visitor.visit::<Reference>(&Cpu);
     visitor.visit::<Burn>(&Device::flex());
     visitor.visit::<Luminal>(&subspace_luminal::Cpu);
-    if let Some(gpu) = gpu_device() {
+    if let Some(gpu) = gpu_device()? {
         visitor.visit::<Burn>(&gpu);
     }
     #[cfg(feature = "luminal-cuda")]
     visitor.visit::<Luminal<subspace_luminal::Cuda>>(&subspace_luminal::Cuda);
+    Ok(())
 }

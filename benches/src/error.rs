@@ -12,6 +12,12 @@ pub enum Error {
     /// The burn plugin failed.
     #[error(transparent)]
     Burn(#[from] subspace_burn::Error),
+    /// The GPU of the `vulkan` feature could not be initialised.
+    #[error("the Vulkan GPU DiscreteGpu(0) could not be initialised: {message}")]
+    Gpu {
+        /// wgpu's message.
+        message: String,
+    },
     /// A rayon thread pool could not be built.
     #[error("could not start a pool of {threads} threads: {message}")]
     ThreadPool {

@@ -62,7 +62,7 @@ pub fn time_kernels(
         timings: Vec::new(),
         error: None,
     };
-    visit_backends(&mut sweep);
+    visit_backends(&mut sweep)?;
     match sweep.error {
         Some(e) => Err(e),
         None => Ok(sweep.timings),

@@ -258,7 +258,7 @@ fn accelerators(
     kernels: &mut String,
     steps: &mut Vec<(usize, StepOverhead)>,
 ) -> Result<()> {
-    let gpu = gpu_device();
+    let gpu = gpu_device()?;
     let bandwidth = match &gpu {
         Some(device) => {
             eprintln!("GPU bandwidth");
