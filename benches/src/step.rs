@@ -391,12 +391,18 @@ fn sgd() -> SgdConfig {
 fn variants<M: Init + 'static>(device: &Device, batch: &Batch) -> Result<Vec<(Variant, Step)>> {
     Ok(vec![
         (Variant::Standard, standard::<M>(device, batch)),
-        (Variant::Line, subspace::<M>(device, batch, Shape::Line)?),
+        (
+            Variant::Line,
+            subspace::<M>(device, batch, Shape::Line, Form::InGraph)?,
+        ),
         (
             Variant::Simplex3,
-            subspace::<M>(device, batch, Shape::simplex(3)?)?,
+            subspace::<M>(device, batch, Shape::simplex(3)?, Form::InGraph)?,
         ),
-        (Variant::LineOutside, mix_outside::<M>(device, batch)?),
+        (
+            Variant::LineOutside,
+            subspace::<M>(device, batch, Shape::Line, Form::MixOutside)?,
+        ),
     ])
 }
 
@@ -424,7 +430,21 @@ fn standard<M: Init + 'static>(device: &Device, batch: &Batch) -> Step {
     })
 }
 
-fn subspace<M: Init + 'static>(device: &Device, batch: &Batch, shape: Shape) -> Result<Step> {
+/// The plugin's two forms of a training step (DESIGN.md, "The plugin contract").
+#[derive(Debug, Clone, Copy)]
+enum Form {
+    /// `subspace.at` (the mix inside the autodiff graph), then `subspace.gradients`.
+    InGraph,
+    /// `subspace.mixed` (core's mix outside the graph), then `subspace.scatter`.
+    MixOutside,
+}
+
+fn subspace<M: Init + 'static>(
+    device: &Device,
+    batch: &Batch,
+    shape: Shape,
+    form: Form,
+) -> Result<Step> {
     let (device, batch) = (device.clone(), batch.clone());
     let mut region = Some(Subspace::new(SubspaceConfig::new(shape, SEED), || {
         M::init(&device)
@@ -435,41 +455,20 @@ fn subspace<M: Init + 'static>(device: &Device, batch: &Batch, shape: Shape) -> 
         let current = region
             .as_ref()
             .unwrap_or_else(|| unreachable!("{RESTORED}"));
-        let model = current.at(&current.points(t))?;
-        timer.lap(Phase::Mix)?;
-        let loss = batch.loss(model.forward(batch.images.clone()));
-        timer.lap(Phase::Forward)?;
-        let grads = loss.backward();
-        timer.lap(Phase::Backward)?;
-        let g = current.gradients(grads, t)?;
-        timer.lap(Phase::Gradients)?;
-        let current = region.take().unwrap_or_else(|| unreachable!("{RESTORED}"));
-        region = Some(optim.step(LR, current, g.params));
-        timer.lap(Phase::Optimizer)?;
-        Ok(timer.laps)
-    }))
-}
-
-fn mix_outside<M: Init + 'static>(device: &Device, batch: &Batch) -> Result<Step> {
-    let (device, batch) = (device.clone(), batch.clone());
-    let mut region = Some(Subspace::new(
-        SubspaceConfig::new(Shape::Line, SEED),
-        || M::init(&device),
-    )?);
-    let mut optim = sgd().init();
-    Ok(Box::new(move |t| {
-        let mut timer = LapTimer::start(&device);
-        let current = region
-            .as_ref()
-            .unwrap_or_else(|| unreachable!("{RESTORED}"));
         let points = current.points(t);
-        let model = current.mixed(&points)?;
+        let model = match form {
+            Form::InGraph => current.at(&points)?,
+            Form::MixOutside => current.mixed(&points)?,
+        };
         timer.lap(Phase::Mix)?;
         let loss = batch.loss(model.forward(batch.images.clone()));
         timer.lap(Phase::Forward)?;
         let grads = loss.backward();
         timer.lap(Phase::Backward)?;
-        let g = current.scatter(grads, &model, &points, t)?;
+        let g = match form {
+            Form::InGraph => current.gradients(grads, t)?,
+            Form::MixOutside => current.scatter(grads, &model, &points, t)?,
+        };
         timer.lap(Phase::Gradients)?;
         let current = region.take().unwrap_or_else(|| unreachable!("{RESTORED}"));
         region = Some(optim.step(LR, current, g.params));
