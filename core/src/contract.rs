@@ -50,10 +50,10 @@ pub fn copy_gradients<B: Backend>(
                 .enumerate()
                 .map(|(i, &ci)| {
                     let mut terms = vec![(ci, grad.clone())];
-                    match reg.filter(|_| g.regularized).and_then(|r| r.grad_terms(i)) {
-                        Some((c_self, other, c_other)) => {
-                            terms.push((c_self + weight_decay, g.copies[i].clone()));
-                            terms.push((c_other, g.copies[other].clone()));
+                    match reg.and_then(|r| r.grad_lincomb_terms(g, i)) {
+                        Some([(c_self, w_i), other]) => {
+                            terms.push((c_self + weight_decay, w_i));
+                            terms.push(other);
                         }
                         None if weight_decay != 0.0 => {
                             terms.push((weight_decay, g.copies[i].clone()));

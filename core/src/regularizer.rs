@@ -164,6 +164,25 @@ impl Cos2 {
             None
         }
     }
+
+    /// `dR/dw_copy` of one group as the terms of a linear combination of its copies,
+    /// `[(c_self, w_copy), (c_other, w_other)]` (to pass to [`Backend::lincomb`], alone or
+    /// after other terms); `None` if the group is not regularized, the copy is not in the
+    /// pair, or the group lacks one of the two copies.
+    pub fn grad_lincomb_terms<T: Clone>(
+        &self,
+        group: &Group<T>,
+        copy: usize,
+    ) -> Option<[(f64, T); 2]> {
+        if !group.regularized {
+            return None;
+        }
+        let (c_self, other, c_other) = self.grad_terms(copy)?;
+        Some([
+            (c_self, group.copies.get(copy)?.clone()),
+            (c_other, group.copies.get(other)?.clone()),
+        ])
+    }
 }
 
 /// Evaluates `R` over every regularized group of `region` for `pair`, with one transfer.
@@ -223,21 +242,13 @@ pub fn cos2_grads<B: Backend>(
     reg: &Cos2,
 ) -> Result<Vec<Option<(B::Tensor, B::Tensor)>>> {
     Pair::new(reg.pair.i, reg.pair.j, region.shape().copies())?;
-    let grad = |copies: &[B::Tensor], copy: usize| {
-        let (c_self, other, c_other) = reg
-            .grad_terms(copy)
-            .unwrap_or_else(|| unreachable!("copy {copy} is in the pair"));
-        B::lincomb(vec![
-            (c_self, copies[copy].clone()),
-            (c_other, copies[other].clone()),
-        ])
+    let grad = |g: &Group<B::Tensor>, copy: usize| {
+        reg.grad_lincomb_terms(g, copy)
+            .map(|terms| B::lincomb(terms.to_vec()))
     };
     Ok(region
         .groups()
         .iter()
-        .map(|g| {
-            g.regularized
-                .then(|| (grad(&g.copies, reg.pair.i), grad(&g.copies, reg.pair.j)))
-        })
+        .map(|g| grad(g, reg.pair.i).zip(grad(g, reg.pair.j)))
         .collect())
 }

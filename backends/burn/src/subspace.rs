@@ -258,8 +258,9 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
 
     /// **In the graph**, after `backward()` on a model from [`Subspace::at`]: the gradient of
     /// every copy, `c_i(p) g` from burn's backward plus the cos² regularizer's `dR/dw_i` for
-    /// the pair of step `step` (core's [`cos2_regularizer`] and [`Cos2::grad_terms`]), added to
-    /// burn's gradient as one linear combination `g + c_self w_i + c_other w_j`.
+    /// the pair of step `step` (core's [`cos2_regularizer`] and
+    /// [`Cos2::grad_lincomb_terms`]), added to burn's gradient as one linear combination
+    /// `g + c_self w_i + c_other w_j`.
     ///
     /// Weight decay is the optimizer's (burn's `weight_decay` acts on each copy separately,
     /// SPEC.md §4). A parameter the loss does not reach has no gradient, as in plain burn.
@@ -269,20 +270,10 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
         let regularizer = self.regularizer_on(&region, step)?;
         if let Some(reg) = &regularizer {
             for copy in [reg.pair.i(), reg.pair.j()] {
-                let (c_self, other, c_other) = reg
-                    .grad_terms(copy)
-                    .unwrap_or_else(|| unreachable!("copy {copy} is in the pair"));
                 let terms = region
                     .groups()
                     .iter()
-                    .map(|g| {
-                        g.regularized.then(|| {
-                            vec![
-                                (c_self, g.copies[copy].clone()),
-                                (c_other, g.copies[other].clone()),
-                            ]
-                        })
-                    })
+                    .map(|g| reg.grad_lincomb_terms(g, copy).map(Vec::from))
                     .collect();
                 params = Walker::run(
                     &self.copies[copy],
