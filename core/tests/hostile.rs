@@ -248,6 +248,12 @@ proptest! {
             let g = vec![tensor(vec![3], 1.0)];
             prop_assert_eq!(copy_gradients(&region, g, &points, Some(&foreign), 0.0).is_ok(), fits);
             prop_assert_eq!(cos2_grads(&region, &foreign).is_ok(), fits);
+            // The gradient's terms need both copies, a copy in the pair and a regularized group.
+            let w = &region.groups()[0];
+            prop_assert_eq!(foreign.grad_lincomb_terms(w, i).is_some(), fits);
+            prop_assert!(foreign.grad_lincomb_terms(w, m).is_none());
+            let unregularized = Group { regularized: false, ..w.clone() };
+            prop_assert!(foreign.grad_lincomb_terms(&unregularized, i).is_none());
         }
     }
 
