@@ -103,12 +103,12 @@ pub(crate) fn lincomb(terms: Vec<(f64, Tensor<1>)>) -> Result<Tensor<1>, Vec<(f6
 
 /// `<a, b>` in one pass, summed in `f64`.
 pub(crate) fn dot(a: &Tensor<1>, b: &Tensor<1>) -> Option<f64> {
-    Some(sums(a, b, |x, y| [x * y])?[0])
+    Some(sums(a, b, |a, b| [(a, b)])?[0])
 }
 
 /// `<a, b>`, `|a|²` and `|b|²` in one pass over `a` and `b`, summed in `f64`.
 pub(crate) fn gram(a: &Tensor<1>, b: &Tensor<1>) -> Option<Gram<f64>> {
-    let [ab, aa, bb] = sums(a, b, |x, y| [x * y, x * x, y * y])?;
+    let [ab, aa, bb] = sums(a, b, |a, b| [(a, b), (a, a), (b, b)])?;
     Some(Gram { ab, aa, bb })
 }
 
@@ -116,12 +116,33 @@ pub(crate) fn gram(a: &Tensor<1>, b: &Tensor<1>) -> Option<Gram<f64>> {
 /// (one chain of dependent `f64` adds would bound the loop by the add latency).
 const LANES: usize = 8;
 
-/// `Σ_e f(a_e, b_e)` for `K` sums at once, in `f64`: per chunk in [`LANES`] partial sums,
-/// then over the chunks in order.
+/// Elements per block of a chunk: every product of [`sums`] sweeps one block while it is in
+/// the L1 cache. One sweep per product vectorises well; one sweep computing all products per
+/// element does not (LLVM interleaves the sums and spills): 815 µs instead of 674 µs for
+/// `gram` of 10⁶ elements on one thread.
+const BLOCK: usize = 1 << 10;
+
+/// `lanes[l] += Σ x_e y_e` over the elements `e ≡ l (mod LANES)`, in order.
+fn add_lane_products(lanes: &mut [f64; LANES], x: &[f32], y: &[f32]) {
+    let (x_blocks, x_tail) = x.as_chunks::<LANES>();
+    let (y_blocks, y_tail) = y.as_chunks::<LANES>();
+    for (x, y) in x_blocks.iter().zip(y_blocks) {
+        for l in 0..LANES {
+            lanes[l] += f64::from(x[l]) * f64::from(y[l]);
+        }
+    }
+    for (lane, (&x, &y)) in lanes.iter_mut().zip(x_tail.iter().zip(y_tail)) {
+        *lane += f64::from(x) * f64::from(y);
+    }
+}
+
+/// `K` sums of products `<x_k, y_k>` of `a`'s and `b`'s elements (`pairs` names the factors
+/// of each, e.g. `(a, a)` for `|a|²`), in `f64`: per chunk in [`LANES`] partial sums, then
+/// over the chunks in order. Every input is read from memory once.
 fn sums<const K: usize>(
     a: &Tensor<1>,
     b: &Tensor<1>,
-    f: impl Fn(f64, f64) -> [f64; K] + Sync,
+    pairs: impl for<'x> Fn(&'x [f32], &'x [f32]) -> [(&'x [f32], &'x [f32]); K] + Sync,
 ) -> Option<[f64; K]> {
     let (pa, pb) = (primitive(a.clone())?, primitive(b.clone())?);
     let (a, b) = (elements(&pa), elements(&pb));
@@ -130,20 +151,9 @@ fn sums<const K: usize>(
     }
     let chunk_sums = |a: &[f32], b: &[f32]| {
         let mut lanes = [[0.0f64; LANES]; K];
-        let (a_blocks, a_tail) = a.as_chunks::<LANES>();
-        let (b_blocks, b_tail) = b.as_chunks::<LANES>();
-        for (x, y) in a_blocks.iter().zip(b_blocks) {
-            for l in 0..LANES {
-                let v = f(f64::from(x[l]), f64::from(y[l]));
-                for k in 0..K {
-                    lanes[k][l] += v[k];
-                }
-            }
-        }
-        for (l, (&x, &y)) in a_tail.iter().zip(b_tail).enumerate() {
-            let v = f(f64::from(x), f64::from(y));
-            for k in 0..K {
-                lanes[k][l] += v[k];
+        for (a, b) in a.chunks(BLOCK).zip(b.chunks(BLOCK)) {
+            for (lanes, (x, y)) in lanes.iter_mut().zip(pairs(a, b)) {
+                add_lane_products(lanes, x, y);
             }
         }
         lanes.map(|lane| lane.iter().sum::<f64>())
