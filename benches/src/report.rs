@@ -98,6 +98,16 @@ pub fn machine_section(
     );
     let _ = writeln!(
         s,
+        "- allocator: {}",
+        std::env::var("GLIBC_TUNABLES").map_or(
+            "the system's; with glibc's defaults, memory freed at the top of the heap goes back \
+             to the OS and the next allocation pays page faults"
+                .into(),
+            |t| format!("the system's, `GLIBC_TUNABLES={t}`")
+        )
+    );
+    let _ = writeln!(
+        s,
         "- load average (1, 5, 15 min) before: {}; after: {}",
         load(load_before),
         load(load_after)
