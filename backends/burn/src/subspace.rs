@@ -212,6 +212,21 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
         self.regularizer_on(&self.region()?, step)
     }
 
+    /// `params` with `terms[g]` added to copy `copy`'s gradient of every group `g`.
+    fn add_grads(
+        &self,
+        copy: usize,
+        terms: Vec<Option<Terms>>,
+        params: GradientsParams,
+    ) -> GradientsParams {
+        let add = AddGrad {
+            layout: &self.layout,
+            terms,
+            params,
+        };
+        Walker::run(&self.copies[copy], add).params
+    }
+
     fn regularizer_on(&self, region: &Region<Burn>, step: u64) -> Result<Option<Cos2>> {
         match self.config.schedule.pair(step) {
             Some(pair) if self.config.cos2.beta > 0.0 => {
@@ -275,15 +290,7 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
                     .iter()
                     .map(|g| reg.grad_lincomb_terms(g, copy).map(Vec::from))
                     .collect();
-                params = Walker::run(
-                    &self.copies[copy],
-                    AddGrad {
-                        layout: &self.layout,
-                        terms,
-                        params,
-                    },
-                )
-                .params;
+                params = self.add_grads(copy, terms, params);
             }
         }
         Ok(CopyGradients {
@@ -348,16 +355,8 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
             }
         }
         let mut params = GradientsParams::new();
-        for (copy, terms) in self.copies.iter().zip(by_copy) {
-            params = Walker::run(
-                copy,
-                AddGrad {
-                    layout: &self.layout,
-                    terms,
-                    params,
-                },
-            )
-            .params;
+        for (copy, terms) in by_copy.into_iter().enumerate() {
+            params = self.add_grads(copy, terms, params);
         }
         Ok(CopyGradients {
             params,
