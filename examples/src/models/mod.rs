@@ -27,14 +27,20 @@ pub trait Classifier: Module + ModuleDisplay {
 }
 
 /// Which network an experiment trains.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum ModelKind {
-    /// The paper's CIFAR ResNet-20 adapted to 28×28×1 ([`ResNet20`]).
+    /// The paper's CIFAR ResNet-20 adapted to 28×28×1.
+    ///
+    /// The network is [`ResNet20`].
     Resnet20,
-    /// Two conv layers and a hidden linear layer, with BatchNorm ([`SmallCnn`]).
+    /// Two conv layers and a hidden linear layer, with BatchNorm.
+    ///
+    /// The network is [`SmallCnn`].
     SmallCnn,
-    /// Two hidden linear layers with BatchNorm ([`Mlp`]).
+    /// Two hidden linear layers with BatchNorm.
+    ///
+    /// The network is [`Mlp`].
     Mlp,
 }
 
