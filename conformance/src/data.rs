@@ -114,6 +114,22 @@ impl RegionSpec {
         self.groups.iter().map(GroupSpec::nonzero_copies).collect()
     }
 
+    /// One host tensor per group with the group's dims, e.g. a gradient of the mixed
+    /// weights, from `seeds[g]` (groups beyond `seeds` get none).
+    pub fn per_group(&self, seeds: &[u64]) -> Vec<HostTensor> {
+        self.groups
+            .iter()
+            .zip(seeds)
+            .map(|(g, &seed)| {
+                TensorSpec {
+                    dims: g.dims.clone(),
+                    seed,
+                }
+                .host()
+            })
+            .collect()
+    }
+
     /// The number of layers (one more than the largest layer index).
     pub fn layers(&self) -> usize {
         self.groups.iter().map(|g| g.layer + 1).max().unwrap_or(0)

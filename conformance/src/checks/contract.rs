@@ -10,7 +10,7 @@ use subspace_core::{
 
 use crate::checks::cos2::{beta, host_cos2};
 use crate::compare::Comparisons;
-use crate::data::{RegionCase, TensorSpec, download, widen};
+use crate::data::{RegionCase, download, widen};
 use crate::harness::{SuiteConfig, run_property};
 use crate::outcome::{Failure, Report};
 use crate::strategies::{pair, region_case, shape};
@@ -59,18 +59,7 @@ pub fn check_copy_gradients<B: Backend>(
             let spec = &case.region;
             let copies = spec.host_nonzero();
             let region = spec.region::<B>(&copies, device)?;
-            let grads: Vec<HostTensor> = spec
-                .groups
-                .iter()
-                .zip(seeds)
-                .map(|(g, &seed)| {
-                    TensorSpec {
-                        dims: g.dims.clone(),
-                        seed,
-                    }
-                    .host()
-                })
-                .collect();
+            let grads: Vec<HostTensor> = spec.per_group(seeds);
             let upload = || {
                 grads
                     .iter()

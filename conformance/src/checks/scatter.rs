@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use subspace_core::{Backend, HostTensor};
 
 use crate::compare::Comparisons;
-use crate::data::{RegionCase, TensorSpec, download, download_all, host_tensor};
+use crate::data::{RegionCase, download, download_all, host_tensor};
 use crate::harness::{SuiteConfig, run_property};
 use crate::outcome::{CaseError, Failure, Report};
 use crate::strategies::{region_case, shape};
@@ -29,18 +29,7 @@ pub fn check_scatter<B: Backend>(
         |(case, seeds): &(RegionCase, Vec<u64>)| {
             let spec = &case.region;
             let region = spec.region::<B>(&spec.host(), device)?;
-            let grads: Vec<HostTensor> = spec
-                .groups
-                .iter()
-                .zip(seeds)
-                .map(|(g, &seed)| {
-                    TensorSpec {
-                        dims: g.dims.clone(),
-                        seed,
-                    }
-                    .host()
-                })
-                .collect();
+            let grads: Vec<HostTensor> = spec.per_group(seeds);
             let uploaded = grads.iter().map(|g| B::from_host(g, device)).collect();
             let scattered = region.scatter(uploaded, &case.points)?;
             let mut cmp = Comparisons::new();
@@ -108,18 +97,7 @@ pub fn check_scatter_finite_differences<B: Backend>(
         |(case, seeds): &(RegionCase, Vec<u64>)| {
             let spec = &case.region;
             let copies = spec.host();
-            let targets: Vec<HostTensor> = spec
-                .groups
-                .iter()
-                .zip(seeds)
-                .map(|(g, &seed)| {
-                    TensorSpec {
-                        dims: g.dims.clone(),
-                        seed,
-                    }
-                    .host()
-                })
-                .collect();
+            let targets: Vec<HostTensor> = spec.per_group(seeds);
             let mix_at = |copies: &[Vec<HostTensor>]| -> Result<Vec<Vec<f32>>, CaseError> {
                 download_all::<B>(spec.region::<B>(copies, device)?.mix(&case.points)?)
             };
