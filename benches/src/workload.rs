@@ -237,7 +237,7 @@ impl<B: BenchBackend> Prepared<B> {
         let params = || vec![copies[1].clone()];
         let outputs: Vec<B::Tensor> = match self.workload.kernel {
             Kernel::Mix => vec![mix::<B>(copies, &self.coefficients)?],
-            Kernel::Scatter => scatter::<B>(&self.grad, &self.coefficients),
+            Kernel::Scatter => scatter::<B>(self.grad.clone(), &self.coefficients),
             Kernel::Cos2Value => {
                 black_box(cos2_regularizer(
                     &self.region,

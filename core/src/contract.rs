@@ -10,6 +10,7 @@
 
 use crate::backend::Backend;
 use crate::error::{Result, finite};
+use crate::mix::per_copy;
 use crate::region::{Region, check_len};
 use crate::regularizer::{Cos2, Pair};
 use crate::sampler::StepPoints;
@@ -45,24 +46,20 @@ pub fn copy_gradients<B: Backend>(
         .map(|(g, grad)| {
             region.check_grad_dims("copy_gradients", g, &grad)?;
             let c = region.shape().coefficients(points.for_layer(g.layer)?)?;
-            Ok(c.as_slice()
-                .iter()
-                .enumerate()
-                .map(|(i, &ci)| {
-                    let mut terms = vec![(ci, grad.clone())];
-                    match reg.and_then(|r| r.grad_lincomb_terms(g, i)) {
-                        Some([(c_self, w_i), other]) => {
-                            terms.push((c_self + weight_decay, w_i));
-                            terms.push(other);
-                        }
-                        None if weight_decay != 0.0 => {
-                            terms.push((weight_decay, g.copies[i].clone()));
-                        }
-                        None => {}
+            Ok(per_copy(grad, &c, |i, ci, grad| {
+                let mut terms = vec![(ci, grad)];
+                match reg.and_then(|r| r.grad_lincomb_terms(g, i)) {
+                    Some([(c_self, w_i), other]) => {
+                        terms.push((c_self + weight_decay, w_i));
+                        terms.push(other);
                     }
-                    B::lincomb(terms)
-                })
-                .collect())
+                    None if weight_decay != 0.0 => {
+                        terms.push((weight_decay, g.copies[i].clone()));
+                    }
+                    None => {}
+                }
+                B::lincomb(terms)
+            }))
         })
         .collect()
 }

@@ -148,7 +148,7 @@ impl<B: Backend> Region<B> {
             .map(|(g, grad)| {
                 self.check_grad_dims("Region::scatter", g, &grad)?;
                 let c = self.shape.coefficients(points.for_layer(g.layer)?)?;
-                Ok(scatter::<B>(&grad, &c))
+                Ok(scatter::<B>(grad, &c))
             })
             .collect()
     }

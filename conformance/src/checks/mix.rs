@@ -187,7 +187,7 @@ pub fn check_shape_agreement<B: Backend>(
             for (shape, point) in cases {
                 let c = shape.coefficients(point)?;
                 let mixed = download::<B>(mix::<B>(&copies, &c)?)?;
-                let scattered = download_all::<B>(scatter::<B>(&grad, &c))?;
+                let scattered = download_all::<B>(scatter::<B>(grad.clone(), &c))?;
                 outputs.push((shape, c, mixed, scattered));
             }
             let (_, c0, mix0, scatter0) = &outputs[0];
