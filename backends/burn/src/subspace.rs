@@ -317,7 +317,7 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
     /// only its regularizer term, or no gradient.
     pub fn scatter(
         &self,
-        grads: Gradients,
+        mut grads: Gradients,
         mixed: &M,
         points: &StepPoints,
         step: u64,
@@ -329,9 +329,9 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
         let region = self.region()?;
         let found = Walker::run(
             mixed,
-            ReadGrad {
+            TakeGrad {
                 layout: &self.layout,
-                grads: &grads,
+                grads: &mut grads,
                 values: vec![None; self.layout.groups().len()],
             },
         )
@@ -402,17 +402,21 @@ impl VisitFloat for Erase<'_> {
     }
 }
 
-/// Reads the gradient of every group parameter from burn's `Gradients`.
-struct ReadGrad<'a> {
+/// Takes the gradient of every group parameter out of burn's `Gradients` (moved, not
+/// copied, so the copies' gradients can be computed in its buffer).
+struct TakeGrad<'a> {
     layout: &'a Layout,
-    grads: &'a Gradients,
+    grads: &'a mut Gradients,
     values: Vec<Option<BurnTensor>>,
 }
 
-impl VisitFloat for ReadGrad<'_> {
+impl VisitFloat for TakeGrad<'_> {
     fn visit<const D: usize>(&mut self, site: &ParamSite, param: &Param<Tensor<D>>) {
         if let Some(g) = self.layout.group(&site.path) {
-            self.values[g] = param.val().grad(self.grads).map(BurnTensor::from_tensor);
+            self.values[g] = param
+                .val()
+                .grad_remove(self.grads)
+                .map(BurnTensor::from_tensor);
         }
     }
 }
