@@ -81,6 +81,7 @@ macro_rules! __backend_checks {
             partition_of_unity => check_partition_of_unity,
             shape_agreement => check_shape_agreement,
             determinism => check_determinism,
+            shared_inputs_kept => check_shared_inputs_kept,
             scatter => check_scatter,
             scatter_finite_differences => check_scatter_finite_differences,
             cos2 => check_cos2,

@@ -115,6 +115,9 @@ pub fn step_points(shape: Shape, layers: usize) -> impl Strategy<Value = StepPoi
     ]
 }
 
+/// The largest number of groups [`groups`] draws.
+pub(crate) const MAX_GROUPS: usize = 3;
+
 /// Groups for `copies` copies: one to three, group 0 regularized and the only one that may be
 /// large; layers chosen so some groups share a layer.
 pub fn groups(copies: usize) -> impl Strategy<Value = Vec<GroupSpec>> {

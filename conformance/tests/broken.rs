@@ -6,11 +6,12 @@
 //! (so the rejections are specific, not noise).
 
 use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
 
 use subspace_conformance::{
     DEFAULT_CASES, Failure, Report, SuiteConfig, check_copy_distance, check_copy_gradients,
     check_cos2, check_cos2_finite_differences, check_golden, check_mix, check_partition_of_unity,
-    check_scatter, check_swa, check_vertices_exact,
+    check_scatter, check_shared_inputs_kept, check_swa, check_vertices_exact,
 };
 use subspace_core::{Backend, BackendError, Gram, HostTensor};
 use subspace_reference::{Cpu, Reference, Tensor};
@@ -136,6 +137,70 @@ impl Flaw for LerpInF32 {
     }
 }
 
+/// A tensor whose clones share one writable buffer: what a backend that reuses buffers holds
+/// behind its handles.
+#[derive(Debug, Clone)]
+struct SharedBuffer {
+    dims: Vec<usize>,
+    data: Arc<Mutex<Vec<f32>>>,
+}
+
+impl SharedBuffer {
+    fn host(&self) -> HostTensor {
+        let data = self.data.lock().expect("no writer panicked").clone();
+        HostTensor::new(self.dims.clone(), data).expect("dims match the buffer")
+    }
+
+    fn reference(&self) -> Tensor {
+        Reference::from_host(&self.host(), &Cpu)
+    }
+}
+
+/// The reference's values, but every `lincomb` is written into its first term's buffer even
+/// when another handle shares it (buffer reuse without checking ownership).
+#[derive(Debug)]
+struct ClobbersSharedInputs;
+
+impl Backend for ClobbersSharedInputs {
+    type Device = Cpu;
+    type Tensor = SharedBuffer;
+    type Scalar = f64;
+
+    fn name(_device: &Cpu) -> String {
+        "clobbers-shared-inputs".into()
+    }
+
+    fn from_host(tensor: &HostTensor, _device: &Cpu) -> SharedBuffer {
+        SharedBuffer {
+            dims: tensor.dims().to_vec(),
+            data: Arc::new(Mutex::new(tensor.data().to_vec())),
+        }
+    }
+
+    fn tensor_to_host(tensor: SharedBuffer) -> Result<HostTensor, BackendError> {
+        Ok(tensor.host())
+    }
+
+    fn to_host(scalars: Vec<f64>) -> Result<Vec<f64>, BackendError> {
+        Ok(scalars)
+    }
+
+    fn dims(tensor: &SharedBuffer) -> Vec<usize> {
+        tensor.dims.clone()
+    }
+
+    fn lincomb(terms: Vec<(f64, SharedBuffer)>) -> SharedBuffer {
+        let sum = Reference::lincomb(terms.iter().map(|(c, x)| (*c, x.reference())).collect());
+        let first = terms[0].1.clone();
+        *first.data.lock().expect("no writer panicked") = sum.iter().copied().collect();
+        first
+    }
+
+    fn dot(a: SharedBuffer, b: SharedBuffer) -> f64 {
+        Reference::dot(a.reference(), b.reference())
+    }
+}
+
 type Check = fn(&Cpu, &SuiteConfig) -> Result<Report, Failure>;
 
 /// Asserts that every check in `rejecting` fails on `B`, naming its property and an input, and
@@ -226,6 +291,15 @@ fn rejects_a_mix_that_is_inexact_at_vertices() {
 }
 
 #[test]
+fn rejects_a_backend_that_writes_into_shared_inputs() {
+    type B = ClobbersSharedInputs;
+    assert_rejected::<B>(
+        &[("shared inputs kept", check_shared_inputs_kept::<B>)],
+        &[check_copy_distance::<B>, check_swa::<B>],
+    );
+}
+
+#[test]
 fn the_unflawed_decorator_passes() {
     struct NoFlaw;
     impl Flaw for NoFlaw {
@@ -239,6 +313,7 @@ fn the_unflawed_decorator_passes() {
             check_vertices_exact::<B>,
             check_cos2::<B>,
             check_copy_gradients::<B>,
+            check_shared_inputs_kept::<B>,
             check_golden::<B>,
         ],
     );

@@ -97,6 +97,11 @@ pub struct Gram<S> {
 ///   tensor bit for bit (finite inputs; a `-0.0` may come back as `+0.0`): compute `Σ c_k x_k`
 ///   without reassociating `0 · x` away into something inexact.
 /// - **Determinism.** The same inputs give the same outputs on the same device.
+/// - **Shared inputs are kept.** Operations take tensors by value, and core hands over tensors
+///   it no longer needs (the gradient, for the last copy in [`scatter`](crate::scatter()) and
+///   [`copy_gradients`](crate::copy_gradients)), so a backend may compute a result in an
+///   input's buffer, but only in one no other handle shares: a clone the caller holds keeps
+///   its values.
 /// - **Preconditions are the caller's.** Core validates dims and lengths before calling: a
 ///   backend may assume `terms` is non-empty and that all tensors in one call share dims.
 /// - **Only transfers fail.** [`Backend::to_host`] and [`Backend::tensor_to_host`] may

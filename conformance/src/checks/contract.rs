@@ -13,11 +13,8 @@ use crate::compare::Comparisons;
 use crate::data::{RegionCase, download, widen};
 use crate::harness::{SuiteConfig, run_property};
 use crate::outcome::{Failure, Report};
-use crate::strategies::{pair, region_case, shape};
+use crate::strategies::{MAX_GROUPS, pair, region_case, shape};
 use crate::tolerance::Tolerance;
-
-/// The largest number of groups [`crate::strategies::groups`] draws.
-const MAX_GROUPS: usize = 3;
 
 /// A region case, gradient seeds, maybe a pair, `β` and a weight decay `λ`.
 type Input = (RegionCase, Vec<u64>, Option<Pair>, f64, f64);

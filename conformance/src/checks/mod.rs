@@ -10,6 +10,7 @@ mod diversity;
 mod golden;
 mod metrics;
 mod mix;
+mod ownership;
 mod sampler;
 mod scatter;
 
@@ -26,6 +27,7 @@ pub use mix::{
     check_determinism, check_mix, check_partition_of_unity, check_shape_agreement,
     check_vertices_exact,
 };
+pub use ownership::check_shared_inputs_kept;
 pub use sampler::{
     DRAWS, HOST, check_dirichlet_sampler, check_layerwise_independence, check_pair_sampler,
     check_uniform_sampler,

@@ -9,11 +9,8 @@ use crate::compare::Comparisons;
 use crate::data::{RegionCase, download, download_all, host_tensor};
 use crate::harness::{SuiteConfig, run_property};
 use crate::outcome::{CaseError, Failure, Report};
-use crate::strategies::{region_case, shape};
+use crate::strategies::{MAX_GROUPS, region_case, shape};
 use crate::tolerance::Tolerance;
-
-/// The largest number of groups [`crate::strategies::groups`] draws.
-const MAX_GROUPS: usize = 3;
 
 /// `Region::scatter` gives `G_i = c_i g` for every group and copy, within [`Tolerance::F32`]
 /// with magnitude `|c_i g_k|`, and one gradient per copy.
