@@ -116,7 +116,7 @@ pub fn step_points(shape: Shape, layers: usize) -> impl Strategy<Value = StepPoi
 }
 
 /// The largest number of groups [`groups`] draws.
-pub(crate) const MAX_GROUPS: usize = 3;
+const MAX_GROUPS: usize = 3;
 
 /// Groups for `copies` copies: one to three, group 0 regularized and the only one that may be
 /// large; layers chosen so some groups share a layer.
@@ -148,6 +148,17 @@ pub fn region(shapes: BoxedStrategy<Shape>) -> impl Strategy<Value = RegionSpec>
     shapes.prop_flat_map(|shape| {
         groups(shape.copies()).prop_map(move |groups| RegionSpec { shape, groups })
     })
+}
+
+/// One seed per group (as many as [`groups`] may draw) for a gradient at the mixed weights,
+/// made by [`RegionSpec::per_group`](crate::data::RegionSpec::per_group).
+pub fn grad_seeds() -> impl Strategy<Value = Vec<u64>> {
+    vec(any::<u64>(), MAX_GROUPS)
+}
+
+/// A region of any shape with the points of one step, and [`grad_seeds`].
+pub fn region_case_and_grad_seeds() -> impl Strategy<Value = (RegionCase, Vec<u64>)> {
+    (region_case(shape().boxed()), grad_seeds())
 }
 
 /// A region with the points of one step.

@@ -1,7 +1,6 @@
 //! Step 4 of the plugin contract: `copy_gradients` = scatter + regularizer gradient + weight
 //! decay (SPEC.md §2, §4).
 
-use proptest::collection::vec;
 use proptest::prelude::*;
 use subspace_core::{
     Backend, Cos2Config, DEFAULT_EPS, HostTensor, Pair, copy_gradients, cos2_grads,
@@ -13,7 +12,7 @@ use crate::compare::Comparisons;
 use crate::data::{RegionCase, download, widen};
 use crate::harness::{SuiteConfig, run_property};
 use crate::outcome::{Failure, Report};
-use crate::strategies::{MAX_GROUPS, pair, region_case, shape};
+use crate::strategies::{grad_seeds, pair, region_case, shape};
 use crate::tolerance::Tolerance;
 
 /// A region case, gradient seeds, maybe a pair, `β` and a weight decay `λ`.
@@ -28,13 +27,7 @@ fn input() -> impl Strategy<Value = Input> {
             Just(None).boxed()
         };
         let decay = prop_oneof![Just(0.0), Just(1e-4), 0.0..=0.5f64];
-        (
-            Just(case),
-            vec(any::<u64>(), MAX_GROUPS),
-            pairs,
-            beta(),
-            decay,
-        )
+        (Just(case), grad_seeds(), pairs, beta(), decay)
     })
 }
 

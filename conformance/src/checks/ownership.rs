@@ -2,15 +2,13 @@
 //! (core hands over tensors it no longer needs, e.g. the gradient for the last copy), but only
 //! in a buffer no other handle shares: a tensor the caller still holds keeps its values.
 
-use proptest::collection::vec;
-use proptest::prelude::*;
 use subspace_core::{Backend, HostTensor, copy_gradients};
 
 use crate::compare::Comparisons;
 use crate::data::{RegionCase, download, widen};
 use crate::harness::{SuiteConfig, run_property};
 use crate::outcome::{Failure, Report};
-use crate::strategies::{MAX_GROUPS, region_case, shape};
+use crate::strategies::region_case_and_grad_seeds;
 use crate::tolerance::Tolerance;
 
 /// After `Region::mix`, `Region::scatter`, `copy_gradients` with weight decay, and the trait's
@@ -24,7 +22,7 @@ pub fn check_shared_inputs_kept<B: Backend>(
         "shared inputs kept",
         &B::name(device),
         config,
-        (region_case(shape().boxed()), vec(any::<u64>(), MAX_GROUPS)),
+        region_case_and_grad_seeds(),
         |(case, seeds): &(RegionCase, Vec<u64>)| {
             let spec = &case.region;
             let copies = spec.host();

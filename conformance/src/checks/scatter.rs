@@ -1,15 +1,13 @@
 //! The gradient scatter `dL/dw_i = c_i(p) dL/dw(p)` (SPEC.md §2): against the chain rule, and
 //! against central finite differences of a scalar loss of the mixed weights.
 
-use proptest::collection::vec;
-use proptest::prelude::*;
 use subspace_core::{Backend, HostTensor};
 
 use crate::compare::Comparisons;
 use crate::data::{RegionCase, download, download_all, host_tensor};
 use crate::harness::{SuiteConfig, run_property};
 use crate::outcome::{CaseError, Failure, Report};
-use crate::strategies::{MAX_GROUPS, region_case, shape};
+use crate::strategies::region_case_and_grad_seeds;
 use crate::tolerance::Tolerance;
 
 /// `Region::scatter` gives `G_i = c_i g` for every group and copy, within [`Tolerance::F32`]
@@ -22,7 +20,7 @@ pub fn check_scatter<B: Backend>(
         "scatter = chain rule",
         &B::name(device),
         config,
-        (region_case(shape().boxed()), vec(any::<u64>(), MAX_GROUPS)),
+        region_case_and_grad_seeds(),
         |(case, seeds): &(RegionCase, Vec<u64>)| {
             let spec = &case.region;
             let region = spec.region::<B>(&spec.host(), device)?;
@@ -90,7 +88,7 @@ pub fn check_scatter_finite_differences<B: Backend>(
         "scatter = finite differences",
         &B::name(device),
         config,
-        (region_case(shape().boxed()), vec(any::<u64>(), MAX_GROUPS)),
+        region_case_and_grad_seeds(),
         |(case, seeds): &(RegionCase, Vec<u64>)| {
             let spec = &case.region;
             let copies = spec.host();
