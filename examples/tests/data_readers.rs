@@ -264,6 +264,7 @@ fn shuffled_split_partitions_the_examples() {
     assert_eq!(picked.labels(), [1, 0]);
     assert_eq!(picked.image(0), data.image(9));
     assert!(data.image(10).is_none());
+    assert!(data.image(usize::MAX / 2).is_none());
     assert_eq!(data.head(3), data.select(&[0, 1, 2]).unwrap());
     assert_eq!(data.head(99), data);
     assert!(matches!(

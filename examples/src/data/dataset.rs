@@ -138,8 +138,9 @@ impl Dataset {
 
     /// The pixels of example `i`, or `None` if `i >= len()`.
     pub fn image(&self, i: usize) -> Option<&[f32]> {
-        self.images
-            .get(i * self.features()..(i + 1) * self.features())
+        // Checked before multiplying: `i * features` of a huge `i` would wrap around.
+        let f = self.features();
+        (i < self.len()).then(|| &self.images[i * f..(i + 1) * f])
     }
 
     /// The same images with other labels (e.g. from
