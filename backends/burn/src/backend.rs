@@ -119,6 +119,11 @@ fn blocked_sum(mut x: Tensor<1>) -> Tensor<1> {
     }
 }
 
+/// `<a, b>` by burn operations, a blocked sum left on the device.
+fn device_dot(a: Tensor<1>, b: Tensor<1>) -> BurnScalar {
+    BurnScalar::Device(Box::new(blocked_sum(a * b)))
+}
+
 /// A scalar result of [`Burn`]: a host number (flex) or a one-element tensor still on the
 /// device.
 #[derive(Debug, Clone)]
@@ -214,7 +219,7 @@ impl Backend for Burn {
     fn dot(a: BurnTensor, b: BurnTensor) -> BurnScalar {
         match flex_kernels::dot(&a.flat, &b.flat) {
             Some(v) => BurnScalar::Host(v),
-            None => BurnScalar::Device(Box::new(blocked_sum(a.flat * b.flat))),
+            None => device_dot(a.flat, b.flat),
         }
     }
 
@@ -226,9 +231,9 @@ impl Backend for Burn {
                 bb: BurnScalar::Host(g.bb),
             },
             None => Gram {
-                ab: Self::dot(a.clone(), b.clone()),
-                aa: Self::sq_norm(a),
-                bb: Self::sq_norm(b),
+                ab: device_dot(a.flat.clone(), b.flat.clone()),
+                aa: device_dot(a.flat.clone(), a.flat),
+                bb: device_dot(b.flat.clone(), b.flat),
             },
         }
     }
@@ -258,8 +263,7 @@ mod tests {
                 .collect();
             let exact: f64 = a.iter().zip(&b).map(|(x, y)| *x as f64 * *y as f64).sum();
             let tensor = |v: Vec<f32>| Tensor::<1>::from_data(TensorData::new(v, [n]), &device);
-            let sum = blocked_sum(tensor(a) * tensor(b));
-            let got = Burn::to_host(vec![BurnScalar::Device(Box::new(sum))]).unwrap()[0];
+            let got = Burn::to_host(vec![device_dot(tensor(a), tensor(b))]).unwrap()[0];
             assert!(
                 (got - exact).abs() <= 1e-6 * exact.abs().max(1.0),
                 "n = {n}: {got} vs {exact}"
