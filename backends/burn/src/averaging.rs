@@ -13,95 +13,103 @@ use crate::error::Result;
 use crate::layout::{Layout, conv_linear_weights};
 use crate::params::{read_params, standalone_with};
 
-/// The parameters of `model` after checking they are those of `layout`.
-fn checked_params<M: Module>(layout: &Layout, model: &M) -> Result<Vec<BurnTensor>> {
-    layout.check_same(
-        &Layout::of(model, conv_linear_weights)?,
-        "the averaged model".into(),
-    )?;
-    Ok(read_params(model, layout))
-}
-
-/// A uniform running average of a model's weights, `w̄_n = (1/n) Σ_k w_k` (SWA).
+/// A running average of a model's weights: the first model (for its type, mode and running
+/// statistics), its parameters' layout, and core's state `S` of the average.
 #[derive(Debug, Clone)]
-pub struct ModelSwa<M: Module> {
+struct Averaged<M: Module, S> {
     template: M,
     layout: Layout,
-    state: SwaState<BurnTensor>,
+    state: S,
 }
 
-impl<M: Module> ModelSwa<M> {
-    /// `w̄_1 = w_1`, the weights of `model`.
-    pub fn new(model: &M) -> Result<Self> {
+impl<M: Module, S> Averaged<M, S> {
+    /// Starts from the weights of `model`.
+    fn new(model: &M, init: impl FnOnce(Vec<BurnTensor>) -> Result<S>) -> Result<Self> {
         let layout = Layout::of(model, conv_linear_weights)?;
-        let state = swa_init::<Burn>(read_params(model, &layout));
+        let state = init(read_params(model, &layout))?;
         Ok(Self {
             template: model.clone(),
             layout,
             state,
         })
+    }
+
+    /// Averages in the weights of `model`, after checking they are those of the first one.
+    fn update(
+        self,
+        model: &M,
+        update: impl FnOnce(S, Vec<BurnTensor>) -> subspace_core::Result<S>,
+    ) -> Result<Self> {
+        self.layout.check_same(
+            &Layout::of(model, conv_linear_weights)?,
+            "the averaged model".into(),
+        )?;
+        let state = update(self.state, read_params(model, &self.layout))?;
+        Ok(Self { state, ..self })
+    }
+
+    /// `average` as a plain model of the user's type.
+    fn model(&self, average: &[BurnTensor]) -> M {
+        standalone_with(&self.template, &self.layout, average.to_vec())
+    }
+}
+
+/// A uniform running average of a model's weights, `w̄_n = (1/n) Σ_k w_k` (SWA).
+#[derive(Debug, Clone)]
+pub struct ModelSwa<M: Module>(Averaged<M, SwaState<BurnTensor>>);
+
+impl<M: Module> ModelSwa<M> {
+    /// `w̄_1 = w_1`, the weights of `model`.
+    pub fn new(model: &M) -> Result<Self> {
+        Averaged::new(model, |params| Ok(swa_init::<Burn>(params))).map(Self)
     }
 
     /// `w̄_{n+1} = (n/(n+1)) w̄_n + (1/(n+1)) w_{n+1}` with the weights of `model`.
     ///
     /// Errors if `model` does not have the parameters of the first one.
     pub fn update(self, model: &M) -> Result<Self> {
-        let params = checked_params(&self.layout, model)?;
-        let state = swa_update::<Burn>(self.state, params)?;
-        Ok(Self { state, ..self })
+        self.0.update(model, swa_update::<Burn>).map(Self)
     }
 
     /// `n`, the number of weights averaged.
     pub fn count(&self) -> u64 {
-        self.state.count
+        self.0.state.count
     }
 
     /// The average as a plain model of the user's type (fresh parameter ids, the first
     /// model's mode and running statistics).
     pub fn model(&self) -> M {
-        standalone_with(&self.template, &self.layout, self.state.average.clone())
+        self.0.model(&self.0.state.average)
     }
 }
 
 /// An exponential moving average of a model's weights, `w̄ ← d w̄ + (1 − d) w` (EMA).
 #[derive(Debug, Clone)]
-pub struct ModelEma<M: Module> {
-    template: M,
-    layout: Layout,
-    state: EmaState<BurnTensor>,
-}
+pub struct ModelEma<M: Module>(Averaged<M, EmaState<BurnTensor>>);
 
 impl<M: Module> ModelEma<M> {
     /// `w̄ = w`, the weights of `model`, with decay `d ∈ [0, 1)`.
     ///
     /// Errors if `d` is outside `[0, 1)`.
     pub fn new(model: &M, decay: f64) -> Result<Self> {
-        let layout = Layout::of(model, conv_linear_weights)?;
-        let state = ema_init::<Burn>(read_params(model, &layout), decay)?;
-        Ok(Self {
-            template: model.clone(),
-            layout,
-            state,
-        })
+        Averaged::new(model, |params| Ok(ema_init::<Burn>(params, decay)?)).map(Self)
     }
 
     /// `w̄ ← d w̄ + (1 − d) w` with the weights of `model`.
     ///
     /// Errors if `model` does not have the parameters of the first one.
     pub fn update(self, model: &M) -> Result<Self> {
-        let params = checked_params(&self.layout, model)?;
-        let state = ema_update::<Burn>(self.state, params)?;
-        Ok(Self { state, ..self })
+        self.0.update(model, ema_update::<Burn>).map(Self)
     }
 
     /// The number of updates applied.
     pub fn updates(&self) -> u64 {
-        self.state.updates
+        self.0.state.updates
     }
 
     /// The average as a plain model of the user's type (fresh parameter ids, the first
     /// model's mode and running statistics).
     pub fn model(&self) -> M {
-        standalone_with(&self.template, &self.layout, self.state.average.clone())
+        self.0.model(&self.0.state.average)
     }
 }
