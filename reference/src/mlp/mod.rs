@@ -20,4 +20,6 @@ mod train;
 pub use batch::Batch;
 pub use model::{Mlp, PARAMS, ParamSpec};
 pub use network::LossAndGrads;
-pub use train::{StepRecord, TrainConfig, TrainState, train, train_step, train_step_with};
+pub use train::{
+    StepRecord, TrainConfig, TrainState, train, train_step, train_step_with, train_with,
+};

@@ -151,16 +151,34 @@ pub fn train_step_with<B: Backend>(
 pub fn train<I>(
     mlp: &Mlp,
     config: &TrainConfig,
-    mut state: TrainState,
+    state: TrainState,
     batches: I,
 ) -> Result<(TrainState, Vec<StepRecord>)>
 where
     I: IntoIterator,
     I::Item: Borrow<Batch>,
 {
+    train_with(config, state, batches, |w, batch| {
+        mlp.loss_and_grads(w, batch)
+            .map(|out| (out.loss, out.grads))
+    })
+}
+
+/// [`train_step_with`] on every batch in order, from `state`, with
+/// `loss_and_grads(w, batch) = (L, dL/dw)`; returns the final state and one record per step.
+pub fn train_with<B: Backend, I>(
+    config: &TrainConfig,
+    mut state: TrainState<B>,
+    batches: I,
+    mut loss_and_grads: impl FnMut(&[B::Tensor], &Batch) -> Result<(f64, Vec<B::Tensor>)>,
+) -> Result<(TrainState<B>, Vec<StepRecord>)>
+where
+    I: IntoIterator,
+    I::Item: Borrow<Batch>,
+{
     let mut records = Vec::new();
     for batch in batches {
-        let (next, record) = train_step(mlp, config, state, batch.borrow())?;
+        let (next, record) = train_step_with(config, state, |w| loss_and_grads(w, batch.borrow()))?;
         state = next;
         records.push(record);
     }

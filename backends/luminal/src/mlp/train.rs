@@ -3,7 +3,9 @@
 use std::borrow::Borrow;
 
 use subspace_core::Result;
-use subspace_reference::mlp::{Batch, StepRecord, TrainConfig, TrainState, train_step_with};
+use subspace_reference::mlp::{
+    Batch, StepRecord, TrainConfig, TrainState, train_step_with, train_with,
+};
 
 use super::LuminalMlp;
 use crate::backend::Luminal;
@@ -39,18 +41,15 @@ pub fn train_step<T: Target>(
 pub fn train<T: Target, I>(
     mlp: &LuminalMlp<T>,
     config: &TrainConfig,
-    mut state: TrainState<Luminal<T>>,
+    state: TrainState<Luminal<T>>,
     batches: I,
 ) -> Result<(TrainState<Luminal<T>>, Vec<StepRecord>)>
 where
     I: IntoIterator,
     I::Item: Borrow<Batch>,
 {
-    let mut records = Vec::new();
-    for batch in batches {
-        let (next, record) = train_step(mlp, config, state, batch.borrow())?;
-        state = next;
-        records.push(record);
-    }
-    Ok((state, records))
+    train_with(config, state, batches, |w, batch| {
+        mlp.loss_and_grads(w, batch)
+            .map(|out| (out.loss, out.grads))
+    })
 }
