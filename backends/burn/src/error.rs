@@ -20,14 +20,12 @@ pub enum Error {
         /// Its rank.
         rank: usize,
     },
-    /// Two models that must have the same parameters do not.
-    #[error(
-        "{what} does not have the parameters of copy 0: expected {expected:?}, found {found:?}"
-    )]
+    /// Two models (or a model and a region) that must have the same parameters do not.
+    #[error("{what} does not have the model's parameters: expected {expected:?}, found {found:?}")]
     LayoutMismatch {
-        /// The model checked, e.g. `"copy 1"`.
+        /// What was checked, e.g. `"copy 1"`.
         what: String,
-        /// `path [dims]` of every parameter of copy 0.
+        /// `path [dims]` of every parameter of the model (copy 0, or the template).
         expected: Vec<String>,
         /// `path [dims]` of every parameter found.
         found: Vec<String>,
@@ -41,6 +39,14 @@ pub enum Error {
         expected: usize,
         /// Copies given.
         found: usize,
+    },
+    /// A region of one shape was given for a subspace of another.
+    #[error("the region is a {found}: expected a {expected}, the configured shape")]
+    RegionShape {
+        /// The configured shape, as written by its `Display`.
+        expected: String,
+        /// The region's shape.
+        found: String,
     },
     /// Two copies share a parameter id, so an optimizer would share their state.
     #[error(

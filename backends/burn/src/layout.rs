@@ -129,13 +129,30 @@ impl Layout {
     /// Errors unless `other` has the same groups (paths and dims) as `self`; `what` names the
     /// model that was checked.
     pub(crate) fn check_same(&self, other: &Layout, what: String) -> Result<()> {
-        let describe = |l: &Layout| -> Vec<String> {
-            l.groups
-                .iter()
-                .map(|g| format!("{} {:?}", g.site.path, g.dims))
-                .collect()
-        };
-        let (expected, found) = (describe(self), describe(other));
+        let found = other
+            .groups
+            .iter()
+            .map(|g| (g.site.path.as_str(), &g.dims[..]));
+        self.check_groups(found, what)
+    }
+
+    /// Errors unless `found` lists this layout's groups as `(path, dims)`, in order; `what`
+    /// names what was checked.
+    pub(crate) fn check_groups<'a>(
+        &self,
+        found: impl IntoIterator<Item = (&'a str, &'a [usize])>,
+        what: String,
+    ) -> Result<()> {
+        let describe = |path: &str, dims: &[usize]| format!("{path} {dims:?}");
+        let expected: Vec<String> = self
+            .groups
+            .iter()
+            .map(|g| describe(&g.site.path, &g.dims))
+            .collect();
+        let found: Vec<String> = found
+            .into_iter()
+            .map(|(path, dims)| describe(path, dims))
+            .collect();
         if expected == found {
             Ok(())
         } else {

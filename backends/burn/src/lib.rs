@@ -19,6 +19,9 @@
 //!   model of your type; SWA and EMA of any burn model ([`ModelSwa`], [`ModelEma`]).
 //! - [Checkpoints](save_checkpoint) of copies, optimizer state, schedule and step in burn's
 //!   record format, written atomically.
+//! - Regions across frameworks: [`Subspace::region`] gives the copies to core's
+//!   `save_region`; [`Subspace::from_region`] loads a region file written by any backend (the
+//!   reference MLP, luminal) into copies of your model.
 //! - [`Burn`]: the subspace [`Backend`](subspace_core::Backend) on burn tensors (flex on the
 //!   CPU; Vulkan on a GPU with the `vulkan` feature), held to the reference by the conformance
 //!   suite.

@@ -147,6 +147,45 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
         })
     }
 
+    /// A region holding the copies of `region` (e.g. read with
+    /// [`load_region`](subspace_core::load_region) from a file another framework wrote), each
+    /// a standalone copy of `template` (its type, mode and running statistics) with the
+    /// region's values and fresh parameter ids.
+    ///
+    /// The groups' layers and regularized flags come from `template` and `config`, as for
+    /// [`Subspace::from_copies`]; the region's own are not used.
+    ///
+    /// Errors if the region's shape is not `config`'s, or its groups are not `template`'s
+    /// parameters (paths and dims, in burn's traversal order).
+    pub fn from_region(config: SubspaceConfig, template: &M, region: Region<Burn>) -> Result<Self> {
+        let shape = config.schedule.shape.validate()?;
+        if region.shape() != shape {
+            return Err(Error::RegionShape {
+                expected: shape.to_string(),
+                found: region.shape().to_string(),
+            });
+        }
+        let layout = Layout::of(template, config.regularized)?;
+        layout.check_groups(
+            region
+                .groups()
+                .iter()
+                .map(|g| (g.name.as_str(), g.copies[0].dims())),
+            "the region".into(),
+        )?;
+        let mut per_copy: Vec<Vec<BurnTensor>> = vec![Vec::new(); shape.copies()];
+        for group in region.into_groups() {
+            for (values, copy) in per_copy.iter_mut().zip(group.copies) {
+                values.push(copy);
+            }
+        }
+        let copies = per_copy
+            .into_iter()
+            .map(|values| standalone_with(template, &layout, values))
+            .collect();
+        Self::from_copies(config, copies)
+    }
+
     /// The subspace with another point schedule (a resumed run's).
     pub(crate) fn with_schedule(mut self, schedule: PointSchedule) -> Self {
         self.config.schedule = schedule;
