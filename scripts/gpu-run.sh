@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every GPU check of the project in one run, on the device machine (NVIDIA H100, no Rust, no
-# network). Inputs travel in .gpu/ (release binaries built here, stripped and xz-compressed, and
-# a Fashion-MNIST subset in .gpu/data) and .gl/ (the Vulkan loader's Debian packages). Results go
-# to $OUT (default ./gpu-out).
+# network). Inputs travel in .gpu/ (release binaries, stripped and xz-compressed, and a
+# Fashion-MNIST subset in .gpu/data) and .gl/ (the Vulkan loader's Debian packages), both packed
+# on a machine without a GPU by scripts/build-gpu.sh (and scripts/build-luminal-cuda.sh for the
+# luminal CUDA programs). Results go to $OUT (default ./gpu-out).
 #
 #   bash scripts/gpu-run.sh
 set -uo pipefail
