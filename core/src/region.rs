@@ -1,6 +1,6 @@
 //! A region of weight space: every parameter tensor of the host model held as `m` copies.
 
-use crate::backend::{Backend, check_same_dims};
+use crate::backend::{Backend, HostTensor, check_same_dims};
 use crate::error::{Error, Result};
 use crate::mix::{mix, scatter};
 use crate::sampler::StepPoints;
@@ -59,6 +59,48 @@ impl<B: Backend> Region<B> {
             groups,
             layers,
         })
+    }
+
+    /// A region on `device` holding host copies (e.g. read from a file, or another backend's
+    /// region downloaded with [`Region::to_host`]).
+    ///
+    /// Errors as [`Region::new`].
+    pub fn from_host(
+        shape: Shape,
+        groups: Vec<Group<HostTensor>>,
+        device: &B::Device,
+    ) -> Result<Self> {
+        let groups = groups
+            .into_iter()
+            .map(|g| Group {
+                copies: g.copies.iter().map(|c| B::from_host(c, device)).collect(),
+                name: g.name,
+                layer: g.layer,
+                regularized: g.regularized,
+            })
+            .collect();
+        Self::new(shape, groups)
+    }
+
+    /// Every copy of every group, downloaded to the host.
+    ///
+    /// Errors if the backend cannot download a copy.
+    pub fn to_host(&self) -> Result<Vec<Group<HostTensor>>> {
+        self.groups
+            .iter()
+            .map(|g| {
+                Ok(Group {
+                    name: g.name.clone(),
+                    layer: g.layer,
+                    regularized: g.regularized,
+                    copies: g
+                        .copies
+                        .iter()
+                        .map(|c| B::tensor_to_host(c.clone()))
+                        .collect::<Result<_, _>>()?,
+                })
+            })
+            .collect()
     }
 
     /// The shape.

@@ -95,27 +95,10 @@ pub enum RegionFileError {
 ///
 /// Errors if a copy cannot be read back from the backend or the file cannot be written.
 pub fn save_region<B: Backend>(region: &Region<B>, path: &Path) -> Result<(), RegionFileError> {
-    let groups = region
-        .groups()
-        .iter()
-        .map(|g| {
-            let copies = g
-                .copies
-                .iter()
-                .map(|c| B::tensor_to_host(c.clone()))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Group {
-                name: g.name.clone(),
-                layer: g.layer,
-                regularized: g.regularized,
-                copies,
-            })
-        })
-        .collect::<Result<Vec<_>, Error>>()
-        .map_err(|source| RegionFileError::Region {
-            path: path.into(),
-            source,
-        })?;
+    let groups = region.to_host().map_err(|source| RegionFileError::Region {
+        path: path.into(),
+        source,
+    })?;
     write_region_file(path, region.shape(), &groups)
 }
 
@@ -128,16 +111,7 @@ pub fn load_region<B: Backend>(
     device: &B::Device,
 ) -> Result<Region<B>, RegionFileError> {
     let (shape, groups) = read_region_file(path)?;
-    let groups = groups
-        .into_iter()
-        .map(|g| Group {
-            copies: g.copies.iter().map(|c| B::from_host(c, device)).collect(),
-            name: g.name,
-            layer: g.layer,
-            regularized: g.regularized,
-        })
-        .collect();
-    Region::new(shape, groups).map_err(|source| RegionFileError::Region {
+    Region::from_host(shape, groups, device).map_err(|source| RegionFileError::Region {
         path: path.into(),
         source,
     })

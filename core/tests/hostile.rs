@@ -398,3 +398,31 @@ fn region_files_with_hostile_metadata_are_errors() {
         }
     }
 }
+
+#[test]
+fn host_copies_round_trip_and_are_validated_like_region_new() {
+    let host = line(vec![2, 3]).to_host().expect("the reference downloads");
+    let back = Region::<Reference>::from_host(Shape::Line, host.clone(), &Cpu)
+        .and_then(|region| region.to_host())
+        .expect("a valid line");
+    for (b, h) in back.iter().zip(&host) {
+        assert_eq!((&b.name, b.layer, &b.copies), (&h.name, h.layer, &h.copies));
+    }
+
+    let mut short = host.clone();
+    short[0].copies.pop();
+    assert!(matches!(
+        Region::<Reference>::from_host(Shape::Line, short, &Cpu),
+        Err(Error::CopyCount {
+            expected: 2,
+            found: 1,
+            ..
+        })
+    ));
+    let mut transposed = host;
+    transposed[0].copies[1] = HostTensor::new(vec![3, 2], vec![0.0; 6]).expect("dims fit");
+    assert!(matches!(
+        Region::<Reference>::from_host(Shape::Line, transposed, &Cpu),
+        Err(Error::DimsMismatch { .. })
+    ));
+}
