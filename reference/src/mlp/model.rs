@@ -139,6 +139,19 @@ impl Mlp {
     /// Errors if there are not four parameters, a copy has other dims than the MLP's, or the
     /// copy count does not fit the shape.
     pub fn region(&self, shape: Shape, copies: Vec<Vec<HostTensor>>) -> Result<Region<Reference>> {
+        self.region_on::<Reference>(shape, copies, &Cpu)
+    }
+
+    /// [`Mlp::region`] on `device` of any backend `B`: groups named, layered and regularized as
+    /// [`PARAMS`].
+    ///
+    /// Errors as [`Mlp::region`].
+    pub fn region_on<B: Backend>(
+        &self,
+        shape: Shape,
+        copies: Vec<Vec<HostTensor>>,
+        device: &B::Device,
+    ) -> Result<Region<B>> {
         check_count(copies.len())?;
         let groups = PARAMS
             .iter()
@@ -152,14 +165,11 @@ impl Mlp {
                     name: spec.name.into(),
                     layer: spec.layer,
                     regularized: spec.regularized,
-                    copies: copies
-                        .iter()
-                        .map(|c| Reference::from_host(c, &Cpu))
-                        .collect(),
+                    copies,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Region::new(shape, groups)
+        Region::from_host(shape, groups, device)
     }
 
     /// Checks that `params` are the MLP's four parameters with their dims.

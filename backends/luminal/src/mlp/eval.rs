@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use subspace_core::metrics::{Combine, Logits, ensemble};
 use subspace_core::{
-    Backend, Error, Group, HostTensor, Point, Region, RegionFileError, Result, Shape, load_region,
+    Error, HostTensor, Point, Region, RegionFileError, Result, Shape, load_region,
 };
 use subspace_reference::mlp::PARAMS;
 use thiserror::Error;
@@ -63,30 +63,7 @@ impl<T: Target> LuminalMlp<T> {
     /// Errors if there are not four parameters, a copy has other dims than the MLP's, or the
     /// copy count does not fit the shape.
     pub fn region(&self, shape: Shape, copies: Vec<Vec<HostTensor>>) -> Result<Region<Luminal<T>>> {
-        if copies.len() != PARAMS.len() {
-            return Err(Error::LengthMismatch {
-                operation: "LuminalMlp::region",
-                what: "parameters (fc1.weight, fc1.bias, fc2.weight, fc2.bias)",
-                expected: PARAMS.len(),
-                found: copies.len(),
-            });
-        }
-        let groups = PARAMS
-            .iter()
-            .zip(copies)
-            .map(|(spec, copies)| Group {
-                name: spec.name.into(),
-                layer: spec.layer,
-                regularized: spec.regularized,
-                copies: copies
-                    .iter()
-                    .map(|c| Luminal::<T>::from_host(c, &T::default()))
-                    .collect(),
-            })
-            .collect();
-        let region = Region::<Luminal<T>>::new(shape, groups)?;
-        self.check_params(&first_copies(&region))?;
-        Ok(region)
+        self.mlp.region_on(shape, copies, &T::default())
     }
 
     /// The region stored at `path` by any adapter (see
