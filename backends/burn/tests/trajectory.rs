@@ -11,8 +11,6 @@
 
 mod common;
 
-use burn::module::Param;
-use burn::nn::Linear;
 use burn::optim::SgdConfig;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
@@ -20,7 +18,7 @@ use burn::prelude::*;
 use common::{Mlp, assert_close, cross_entropy};
 use rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
 use subspace_burn::{Burn, Subspace, SubspaceConfig};
-use subspace_core::{Backend, Cos2Config, HostTensor, PointSchedule, Shape, Sharing};
+use subspace_core::{Backend, Cos2Config, PointSchedule, Region, Shape, Sharing};
 use subspace_reference::mlp::{self, Batch, TrainConfig, TrainState};
 use subspace_reference::{LrSchedule, Reference, Sgd};
 
@@ -40,23 +38,6 @@ fn batches(seed: u64) -> Vec<Batch> {
             labels: (0..ROWS).map(|_| rng.random_range(0..CLASSES)).collect(),
         })
         .collect()
-}
-
-fn param<const D: usize>(t: &HostTensor, device: &Device) -> Param<Tensor<D>> {
-    let dims: [usize; D] = t.dims().try_into().unwrap();
-    Param::from_data(TensorData::new(t.data().to_vec(), dims), device)
-}
-
-/// Copy `k` of the reference's initial copies `[param][copy]` as a burn `Mlp`.
-fn burn_copy(copies: &[Vec<HostTensor>], k: usize, device: &Device) -> Mlp {
-    let linear = |w: usize, b: usize| Linear {
-        weight: param(&copies[w][k], device),
-        bias: Some(param(&copies[b][k], device)),
-    };
-    Mlp {
-        fc1: linear(0, 1),
-        fc2: linear(2, 3),
-    }
 }
 
 fn check(shape: Shape, sharing: Sharing) {
@@ -81,18 +62,17 @@ fn check(shape: Shape, sharing: Sharing) {
         weight_decay,
         cos2: Cos2Config::default(),
     };
-    let start = TrainState::new(reference.region(shape, initial.clone()).unwrap());
-    let (done, _) = mlp::train(&reference, &config, start, &data).unwrap();
+    let start = reference.region(shape, initial.clone()).unwrap();
+    let on_burn = Region::<Burn>::from_host(shape, start.to_host().unwrap(), &device).unwrap();
+    let (done, _) = mlp::train(&reference, &config, TrainState::new(start), &data).unwrap();
 
-    let copies = (0..shape.copies())
-        .map(|k| burn_copy(&initial, k, &device))
-        .collect();
-    let mut sub = Subspace::from_copies(
+    let mut sub = Subspace::from_region(
         SubspaceConfig {
             schedule,
             ..SubspaceConfig::new(shape, 0)
         },
-        copies,
+        &Mlp::new(INPUT, HIDDEN, CLASSES, &device),
+        on_burn,
     )
     .unwrap();
     let mut optim = SgdConfig::new()

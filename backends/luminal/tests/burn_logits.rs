@@ -5,17 +5,16 @@
 // Test code: a failed unwrap is a failed test (helpers are not #[test]s).
 #![allow(clippy::unwrap_used)]
 
-use burn::module::Param;
-use burn::nn::Linear;
 use burn::nn::loss::CrossEntropyLossConfig;
+use burn::nn::{Linear, LinearConfig};
 use burn::optim::SgdConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
-use subspace_burn::{Subspace, SubspaceConfig};
+use subspace_burn::{Burn, Subspace, SubspaceConfig};
 use subspace_core::metrics::{Combine, Logits, ensemble, grid};
-use subspace_core::{HostTensor, Point, Shape, save_region};
+use subspace_core::{Point, Region, Shape, save_region};
 use subspace_luminal::Cpu;
 use subspace_luminal::mlp::LuminalMlp;
 
@@ -34,23 +33,6 @@ struct Mlp {
 impl Mlp {
     fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         self.fc2.forward(relu(self.fc1.forward(x)))
-    }
-}
-
-fn param<const D: usize>(t: &HostTensor, device: &Device) -> Param<Tensor<D>> {
-    let dims: [usize; D] = t.dims().try_into().unwrap();
-    Param::from_data(TensorData::new(t.data().to_vec(), dims), device)
-}
-
-/// Copy `k` of `copies[param][copy]` as a burn `Mlp`.
-fn burn_copy(copies: &[Vec<HostTensor>], k: usize, device: &Device) -> Mlp {
-    let linear = |w: usize, b: usize| Linear {
-        weight: param(&copies[w][k], device),
-        bias: Some(param(&copies[b][k], device)),
-    };
-    Mlp {
-        fc1: linear(0, 1),
-        fc2: linear(2, 3),
     }
 }
 
@@ -76,9 +58,17 @@ fn tensor(x: &[f32], device: &Device) -> Tensor<2> {
 /// `steps` steps of burn training on a line, from copies drawn by the reference's init.
 fn train_line_in_burn(steps: u64, device: &Device) -> Subspace<Mlp> {
     let reference = subspace_reference::mlp::Mlp::new(INPUT, HIDDEN, CLASSES).unwrap();
-    let initial = reference.init_copies(Shape::Line, 3);
-    let copies = (0..2).map(|k| burn_copy(&initial, k, device)).collect();
-    let mut sub = Subspace::from_copies(SubspaceConfig::new(Shape::Line, 5), copies).unwrap();
+    let initial = reference
+        .region(Shape::Line, reference.init_copies(Shape::Line, 3))
+        .unwrap();
+    let region =
+        Region::<Burn>::from_host(Shape::Line, initial.to_host().unwrap(), device).unwrap();
+    let template = Mlp {
+        fc1: LinearConfig::new(INPUT, HIDDEN).init(device),
+        fc2: LinearConfig::new(HIDDEN, CLASSES).init(device),
+    };
+    let config = SubspaceConfig::new(Shape::Line, 5);
+    let mut sub = Subspace::from_region(config, &template, region).unwrap();
     let mut optim = SgdConfig::new()
         .with_momentum(Some(MomentumConfig::new().with_momentum(0.9)))
         .init();
