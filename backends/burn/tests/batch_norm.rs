@@ -6,6 +6,7 @@
 mod common;
 
 use burn::module::Module;
+use burn::nn::BatchNorm;
 use burn::prelude::*;
 use common::{BnNet, assert_close, batch, values};
 use subspace_burn::{Error, recalibrate_batch_norm};
@@ -33,6 +34,29 @@ fn average(stats: &[Vec<f64>]) -> Vec<f32> {
         .collect()
 }
 
+/// Asserts that `bn`'s running mean and variance are the averages of the per-batch moments
+/// of `inputs` (`[rows, channels]` each), the inputs `bn` saw.
+fn assert_cumulative(what: &str, bn: &BatchNorm, inputs: &[Tensor<2>]) {
+    let channels = bn.gamma.val().dims()[0];
+    let (means, vars): (Vec<_>, Vec<_>) = inputs
+        .iter()
+        .map(|x| moments(&values(x.clone()), channels))
+        .unzip();
+    let stats = [
+        ("mean", &bn.running_mean, means),
+        ("var", &bn.running_var, vars),
+    ];
+    for (stat, running, batches) in stats {
+        assert_close(
+            &format!("{what} {stat}"),
+            &values(running.value()),
+            &average(&batches),
+            1e-6,
+            1e-5,
+        );
+    }
+}
+
 /// Batches of different sizes and offsets, so the statistics are far from the initial 0 and 1.
 fn batches(device: &Device) -> Vec<Tensor<2>> {
     [(8, 1), (5, 2), (11, 3)]
@@ -52,48 +76,14 @@ fn statistics_are_the_cumulative_average_of_the_batch_statistics() {
     .unwrap();
 
     // `bn_in` sees the batches themselves.
-    let (means, vars): (Vec<_>, Vec<_>) = batches
-        .iter()
-        .map(|x| moments(&values(x.clone()), 5))
-        .unzip();
-    assert_close(
-        "bn_in mean",
-        &values(out.bn_in.running_mean.value()),
-        &average(&means),
-        1e-6,
-        1e-5,
-    );
-    assert_close(
-        "bn_in var",
-        &values(out.bn_in.running_var.value()),
-        &average(&vars),
-        1e-6,
-        1e-5,
-    );
-
+    assert_cumulative("bn_in", &out.bn_in, &batches);
     // `bn` sees `fc(bn_in(x))` with `bn_in` normalising by the batch's own statistics.
-    let (means, vars): (Vec<_>, Vec<_>) = batches
+    let probe = model.valid().train();
+    let hidden: Vec<Tensor<2>> = batches
         .iter()
-        .map(|x| {
-            let probe = model.valid().train();
-            let h = probe.fc.forward(probe.bn_in.forward(x.clone()));
-            moments(&values(h), 6)
-        })
-        .unzip();
-    assert_close(
-        "bn mean",
-        &values(out.bn.running_mean.value()),
-        &average(&means),
-        1e-6,
-        1e-5,
-    );
-    assert_close(
-        "bn var",
-        &values(out.bn.running_var.value()),
-        &average(&vars),
-        1e-6,
-        1e-5,
-    );
+        .map(|x| probe.fc.forward(probe.bn_in.forward(x.clone())))
+        .collect();
+    assert_cumulative("bn", &out.bn, &hidden);
 
     // Settings and mode are the input's; the input's own statistics are untouched.
     assert_eq!((out.bn_in.momentum, out.bn.momentum), (0.3, 0.1));
@@ -125,17 +115,7 @@ fn a_plain_model_comes_back_plain() {
         !out.bn.training.is_enabled(),
         "validation mode keeps training flags off"
     );
-    let (means, _): (Vec<_>, Vec<_>) = batches
-        .iter()
-        .map(|x| moments(&values(x.clone()), 5))
-        .unzip();
-    assert_close(
-        "bn_in mean",
-        &values(out.bn_in.running_mean.value()),
-        &average(&means),
-        1e-6,
-        1e-5,
-    );
+    assert_cumulative("bn_in", &out.bn_in, &batches);
 }
 
 #[test]
