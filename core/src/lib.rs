@@ -44,6 +44,7 @@
 
 #![deny(missing_docs)]
 
+mod atomic_file;
 mod averaging;
 mod backend;
 mod contract;
@@ -56,6 +57,7 @@ mod regularizer;
 mod sampler;
 mod shape;
 
+pub use atomic_file::{AtomicWriteError, write_atomic};
 pub use averaging::{EmaState, SwaState, ema_init, ema_update, swa_init, swa_update};
 pub use backend::{Backend, BackendError, Gram, HostTensor};
 pub use contract::{copy_gradients, weight_decay};

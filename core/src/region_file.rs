@@ -5,9 +5,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use safetensors::tensor::TensorView;
-use safetensors::{Dtype, SafeTensorError, SafeTensors, serialize_to_file};
+use safetensors::{Dtype, SafeTensorError, SafeTensors, serialize};
 use thiserror::Error;
 
+use crate::atomic_file::write_atomic;
 use crate::backend::{Backend, HostTensor};
 use crate::error::Error;
 use crate::region::{Group, Region};
@@ -44,7 +45,8 @@ pub enum RegionFileError {
     /// The file system failed.
     #[error("cannot {action} region file {path:?}: {source}")]
     Io {
-        /// `"read"` or `"write"`.
+        /// `"read"`, or the step of the atomic write that failed (see
+        /// [`AtomicWriteError`](crate::AtomicWriteError)).
         action: &'static str,
         /// The file.
         path: PathBuf,
@@ -144,16 +146,9 @@ pub fn write_region_file(
             buffers.push((tensor_name(&group.name, i), copy.dims().to_vec(), bytes));
         }
     }
-    let format_error = |e: SafeTensorError| match e {
-        SafeTensorError::IoError(source) => RegionFileError::Io {
-            action: "write",
-            path: path.into(),
-            source,
-        },
-        other => RegionFileError::Format {
-            path: path.into(),
-            reason: other.to_string(),
-        },
+    let format_error = |e: SafeTensorError| RegionFileError::Format {
+        path: path.into(),
+        reason: e.to_string(),
     };
     let views = buffers
         .iter()
@@ -162,7 +157,12 @@ pub fn write_region_file(
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(format_error)?;
-    serialize_to_file(views, Some(metadata), path).map_err(format_error)
+    let bytes = serialize(views, Some(metadata)).map_err(format_error)?;
+    write_atomic(path, &bytes).map_err(|e| RegionFileError::Io {
+        action: e.action,
+        path: e.path,
+        source: e.source,
+    })
 }
 
 /// Reads the shape and host copies stored at `path`.
@@ -448,11 +448,35 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_write_keeps_the_previous_file() {
+        let path = temp_path("atomic");
+        write_region_file(&path, Shape::Line, &groups(2)).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let blocker = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+        std::fs::create_dir(&blocker).unwrap();
+        let err = write_region_file(&path, Shape::Point, &groups(1)).unwrap_err();
+        std::fs::remove_dir(&blocker).unwrap();
+        assert!(
+            matches!(
+                &err,
+                RegionFileError::Io {
+                    action: "write a temporary file for",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        let (shape, read) = read_region_file(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!((shape, read[0].copies.len()), (Shape::Line, 2));
+    }
+
+    #[test]
     fn metadata_must_name_the_format() {
         let path = temp_path("metadata");
         let bytes: Vec<u8> = [1.0f32, 2.0].iter().flat_map(|x| x.to_le_bytes()).collect();
         let view = TensorView::new(Dtype::F32, vec![2], &bytes).unwrap();
-        serialize_to_file([("w/0", view)], None, &path).unwrap();
+        std::fs::write(&path, serialize([("w/0", view)], None).unwrap()).unwrap();
         let err = read_region_file(&path).unwrap_err();
         std::fs::remove_file(&path).unwrap();
         assert!(
