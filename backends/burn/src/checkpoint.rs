@@ -1,14 +1,13 @@
 //! Checkpoints of a whole subspace training state, written atomically.
 
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use burn::module::{Module, ModuleDisplay};
 use burn::optim::{ModuleOptimizer, OptimizerRecord};
 use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
-use subspace_core::{PointSchedule, Shape, Sharing};
+use subspace_core::{PointSchedule, Shape, Sharing, write_atomic};
 use thiserror::Error;
 
 use crate::subspace::Subspace;
@@ -151,41 +150,11 @@ pub fn save_checkpoint<M: Module + ModuleDisplay>(
     bytes.extend_from_slice(&optim);
     let crc = crc32fast::hash(&bytes);
     bytes.extend_from_slice(&crc.to_le_bytes());
-    write_atomic(path, &bytes)
-}
-
-/// Writes `bytes` to a temporary sibling of `path`, flushes it to disk and renames it over
-/// `path`, then flushes the directory.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), CheckpointError> {
-    let io = |action: &'static str| {
-        move |source| CheckpointError::Io {
-            action,
-            path: path.into(),
-            source,
-        }
-    };
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map_or_else(|| "checkpoint".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let written = (|| {
-        let mut file = File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    })();
-    if let Err(e) = written {
-        // The temporary file is ours and incomplete; the checkpoint at `path` is untouched.
-        let _ = fs::remove_file(&tmp);
-        return Err(io("write a temporary file for")(e));
-    }
-    fs::rename(&tmp, path).map_err(io("rename a temporary file onto"))?;
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io("flush the directory of"))
+    write_atomic(path, &bytes).map_err(|e| CheckpointError::Io {
+        action: e.action,
+        path: e.path,
+        source: e.source,
+    })
 }
 
 /// A little-endian reader over the checkpoint's bytes (bounds checked by the caller).

@@ -190,7 +190,10 @@ impl Report {
     pub fn write(&self, dir: &Path) -> Result<(), ReportError> {
         let write = |name: &str, text: String| {
             let path = dir.join(name);
-            std::fs::write(&path, text).map_err(|source| ReportError::Write { path, source })
+            subspace_core::write_atomic(&path, text.as_bytes()).map_err(|e| ReportError::Write {
+                path: e.path,
+                source: e.source,
+            })
         };
         write("report.json", serde_json::to_string_pretty(self)?)?;
         write("report.md", render_markdown(self))
