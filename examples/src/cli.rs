@@ -22,7 +22,9 @@ pub struct Cli {
     /// A TOML config file (see examples/configs/).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Directory of the run's outputs [default: runs/NAME-UNIX_TIME].
+    /// Directory of the run's outputs [default: runs/NAME-UNIX_TIME]. Every finished condition
+    /// and seed is kept in OUT/units/ at once: an interrupted run started again with the same
+    /// --out and settings trains only what it had not finished.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// The data set.

@@ -35,6 +35,17 @@ pub enum ExperimentError {
     /// The report could not be written.
     #[error(transparent)]
     Report(#[from] ReportError),
+    /// A finished unit kept by an earlier run cannot be used.
+    #[error(
+        "finished-unit file {path:?} {reason}: delete it to train that unit again, or choose \
+         another --out"
+    )]
+    FinishedUnit {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The output directory could not be created.
     #[error("cannot create output directory {path}: {source}")]
     OutputDir {

@@ -67,6 +67,22 @@ impl Progress {
         }
     }
 
+    /// Counts `jobs` jobs of a unit an earlier run finished (labelled `label`) as done.
+    pub fn reuse(&self, label: &str, jobs: u64) {
+        self.overall.inc(jobs);
+        let line = format!("{label}: finished by an earlier run, reused");
+        if self.lines {
+            eprintln!(
+                "[{}/{} jobs] {line}",
+                self.overall.position(),
+                self.overall.length().unwrap_or(0)
+            );
+        } else {
+            // Shown above the bars; nothing when the display is hidden.
+            let _ = self.bars.println(line);
+        }
+    }
+
     /// Closes the display.
     pub fn done(&self) {
         self.overall.finish();

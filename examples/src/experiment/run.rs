@@ -10,6 +10,7 @@ use super::error::ExperimentError;
 use super::evaluate::{Evaluator, Measured};
 use super::method::{Method, Run, runs_for};
 use super::progress::Progress;
+use super::resume::FinishedUnits;
 use super::score::Scored;
 use super::train::{Averaging, TrainJob, Trained, train};
 use crate::config::ExperimentConfig;
@@ -98,12 +99,16 @@ impl Context<'_> {
 
 /// Trains and evaluates every method of `config` with model `M` and returns one record per
 /// method, seed and condition.
+///
+/// Each condition and seed is a unit: one that `finished` holds from an earlier run is reused,
+/// and every other is kept there as soon as it is done.
 pub fn run_protocol<M: Init>(
     config: &ExperimentConfig,
     data: &ExperimentData,
     device: &Device,
     augment: bool,
     progress: &Progress,
+    finished: &FinishedUnits,
 ) -> Result<Vec<Record>, ExperimentError> {
     let cx = Context {
         config,
@@ -116,7 +121,18 @@ pub fn run_protocol<M: Init>(
     let mut records = Vec::new();
     for condition in conditions(config) {
         for &seed in &config.train.seeds {
-            records.extend(run_seed::<M>(&cx, condition, seed)?);
+            let unit = match finished.load(condition, seed)? {
+                Some(unit) => {
+                    progress.reuse(&format!("{condition}, seed {seed}"), jobs_per_seed(config));
+                    unit
+                }
+                None => {
+                    let unit = run_seed::<M>(&cx, condition, seed)?;
+                    finished.save(condition, seed, &unit)?;
+                    unit
+                }
+            };
+            records.extend(unit);
         }
     }
     progress.done();
@@ -226,6 +242,9 @@ fn run_seed<M: Init>(
 
 /// Runs the whole experiment: loads the data, trains and evaluates every method, judges the
 /// claims, draws the figures and writes `report.json` and `report.md` into `out`.
+///
+/// Every finished condition and seed is kept in `out/units/` as soon as it is done; run again
+/// with the same `out` and settings, the experiment reuses those and trains only the rest.
 pub fn run_experiment(
     config: ExperimentConfig,
     command: String,
@@ -238,18 +257,21 @@ pub fn run_experiment(
         path: out.to_owned(),
         source,
     })?;
+    let finished = FinishedUnits::new(out, &config)?;
     let device = compute_device();
     let progress = Progress::new(total_jobs(&config), show_progress);
     let model = config.train.model;
     let augment = model.augments();
     let records = match model {
         ModelKind::Resnet20 => {
-            run_protocol::<ResNet20>(&config, &data, &device, augment, &progress)?
+            run_protocol::<ResNet20>(&config, &data, &device, augment, &progress, &finished)?
         }
         ModelKind::SmallCnn => {
-            run_protocol::<SmallCnn>(&config, &data, &device, augment, &progress)?
+            run_protocol::<SmallCnn>(&config, &data, &device, augment, &progress, &finished)?
         }
-        ModelKind::Mlp => run_protocol::<Mlp>(&config, &data, &device, augment, &progress)?,
+        ModelKind::Mlp => {
+            run_protocol::<Mlp>(&config, &data, &device, augment, &progress, &finished)?
+        }
     };
     let summaries = summarise_all(&config, &records);
     let claims = judge_claims(&config, &records);

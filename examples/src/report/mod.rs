@@ -87,6 +87,15 @@ pub enum ReportError {
     Plot(#[from] PlotError),
 }
 
+impl From<subspace_core::AtomicWriteError> for ReportError {
+    fn from(e: subspace_core::AtomicWriteError) -> Self {
+        Self::Write {
+            path: e.path,
+            source: e.source,
+        }
+    }
+}
+
 /// Summaries of every method under every condition of `config`.
 pub fn summarise_all(config: &ExperimentConfig, records: &[Record]) -> Vec<Summary> {
     conditions(config)
@@ -190,10 +199,7 @@ impl Report {
     pub fn write(&self, dir: &Path) -> Result<(), ReportError> {
         let write = |name: &str, text: String| {
             let path = dir.join(name);
-            subspace_core::write_atomic(&path, text.as_bytes()).map_err(|e| ReportError::Write {
-                path: e.path,
-                source: e.source,
-            })
+            Ok(subspace_core::write_atomic(&path, text.as_bytes())?)
         };
         write("report.json", serde_json::to_string_pretty(self)?)?;
         write("report.md", render_markdown(self))

@@ -1,0 +1,136 @@
+//! Finished units of an experiment (every method of one condition and seed, trained and
+//! evaluated), kept in the output directory as they finish, so that an experiment interrupted
+//! and started again with the same `--out` trains only what it had not finished.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::error::ExperimentError;
+use super::method::Method;
+use crate::config::{DataConfig, EvalConfig, ExperimentConfig, TrainConfig};
+use crate::report::{Condition, Record, ReportError};
+
+/// What fixes the records of a unit besides its condition and seed: the whole configuration
+/// except the name, the list of seeds and the claim margins (so a run can be given more seeds,
+/// or judged with other margins, and keep its finished units).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Settings {
+    methods: Vec<Method>,
+    data: DataConfig,
+    train: TrainConfig,
+    eval: EvalConfig,
+}
+
+impl Settings {
+    fn of(config: &ExperimentConfig) -> Self {
+        let mut train = config.train.clone();
+        train.seeds.clear();
+        Self {
+            methods: config.methods.clone(),
+            data: config.data.clone(),
+            train,
+            eval: config.eval.clone(),
+        }
+    }
+}
+
+/// One finished unit on disk.
+#[derive(Debug, Serialize, Deserialize)]
+struct Unit {
+    settings: Settings,
+    condition: Condition,
+    seed: u64,
+    records: Vec<Record>,
+}
+
+/// The finished units of one output directory (`OUT/units/`).
+#[derive(Debug)]
+pub struct FinishedUnits {
+    dir: PathBuf,
+    settings: Settings,
+}
+
+impl FinishedUnits {
+    /// The units of the experiment `config` writing into `out`; creates `out/units/`.
+    ///
+    /// Errors if the directory cannot be created.
+    pub fn new(out: &Path, config: &ExperimentConfig) -> Result<Self, ExperimentError> {
+        let dir = out.join("units");
+        std::fs::create_dir_all(&dir).map_err(|source| ExperimentError::OutputDir {
+            path: dir.clone(),
+            source,
+        })?;
+        Ok(Self {
+            dir,
+            settings: Settings::of(config),
+        })
+    }
+
+    fn path(&self, condition: Condition, seed: u64) -> PathBuf {
+        self.dir.join(format!(
+            "{}ep-noise{}-seed{seed}.json",
+            condition.epochs, condition.label_noise
+        ))
+    }
+
+    /// The records of the unit `(condition, seed)` if an earlier run of the same settings
+    /// finished it.
+    ///
+    /// Errors if its file exists but cannot be read, is not a unit file, or was written by an
+    /// experiment with other settings or for another unit: the error says to delete it or to
+    /// choose another output directory, and nothing is overwritten.
+    pub fn load(
+        &self,
+        condition: Condition,
+        seed: u64,
+    ) -> Result<Option<Vec<Record>>, ExperimentError> {
+        let path = self.path(condition, seed);
+        let refuse = |reason: String| ExperimentError::FinishedUnit {
+            path: path.clone(),
+            reason,
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(refuse(format!("cannot be read ({e})"))),
+        };
+        let unit: Unit = serde_json::from_str(&text)
+            .map_err(|e| refuse(format!("is not a finished-unit file ({e})")))?;
+        if unit.settings != self.settings {
+            return Err(refuse(
+                "was written by an experiment with other settings (methods, data, training or \
+                 evaluation)"
+                    .into(),
+            ));
+        }
+        if (unit.condition, unit.seed) != (condition, seed) {
+            return Err(refuse(format!(
+                "holds {} seed {}, expected {condition} seed {seed}",
+                unit.condition, unit.seed
+            )));
+        }
+        Ok(Some(unit.records))
+    }
+
+    /// Keeps the records of the finished unit `(condition, seed)`, written atomically.
+    ///
+    /// Errors if the file cannot be written.
+    pub fn save(
+        &self,
+        condition: Condition,
+        seed: u64,
+        records: &[Record],
+    ) -> Result<(), ExperimentError> {
+        let unit = Unit {
+            settings: self.settings.clone(),
+            condition,
+            seed,
+            records: records.to_vec(),
+        };
+        let text = serde_json::to_string(&unit).map_err(ReportError::from)?;
+        subspace_core::write_atomic(&self.path(condition, seed), text.as_bytes())
+            .map_err(ReportError::from)?;
+        Ok(())
+    }
+}
