@@ -54,6 +54,11 @@ pub struct Cli {
     /// Label-noise fraction of the noisy condition (0: clean only).
     #[arg(long)]
     pub label_noise: Option<f64>,
+    /// Also keep the trained copies of every region method as region files in OUT/regions/
+    /// (subspace-core's format; burn's `Subspace::from_region` loads one into copies of the
+    /// model; recalibrate BatchNorm at each point evaluated).
+    #[arg(long)]
+    pub save_regions: bool,
     /// Hide the progress bars.
     #[arg(long)]
     pub no_progress: bool,

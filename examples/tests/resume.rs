@@ -1,14 +1,17 @@
-//! An experiment keeps every finished condition and seed in its output directory; run again
-//! with the same `--out` it reuses them instead of training again, and it refuses units that an
-//! experiment with other settings wrote.
+//! An experiment keeps every finished condition and seed in its output directory (and, when
+//! asked, the trained regions); run again with the same `--out` it reuses them instead of
+//! training again, and it refuses units that an experiment with other settings wrote.
 
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use std::path::Path;
 
+use burn::tensor::Device;
+use subspace_burn::{Burn, Subspace, SubspaceConfig};
+use subspace_core::{Shape, load_region};
 use subspace_examples::config::{ExperimentConfig, QUICK_PRESET};
 use subspace_examples::experiment::{ExperimentError, Method, run_experiment};
-use subspace_examples::models::ModelKind;
+use subspace_examples::models::{Init, Mlp, ModelKind};
 use tempfile::TempDir;
 
 /// IDX files of `count` 28×28 images whose brightness encodes the label, in `dir`.
@@ -58,7 +61,7 @@ fn a_second_run_reuses_finished_units_and_refuses_other_settings() {
     let out = TempDir::new().unwrap();
     let config = config(data.path());
 
-    let first = run_experiment(config.clone(), "first".into(), out.path(), false).unwrap();
+    let first = run_experiment(config.clone(), "first".into(), out.path(), false, true).unwrap();
     let units = out.path().join("units");
     let mut names: Vec<String> = std::fs::read_dir(&units)
         .unwrap()
@@ -67,6 +70,16 @@ fn a_second_run_reuses_finished_units_and_refuses_other_settings() {
     names.sort();
     assert_eq!(names, ["1ep-noise0-seed0.json", "2ep-noise0-seed0.json"]);
 
+    // The trained lines, loadable into copies of the model.
+    let regions = out.path().join("regions");
+    for epochs in [1, 2] {
+        let path = regions.join(format!("line-{epochs}ep-noise0-seed0.safetensors"));
+        let region = load_region::<Burn>(&path, &Device::flex()).unwrap();
+        let line = SubspaceConfig::new(Shape::Line, 0);
+        Subspace::from_region(line, &Mlp::init(&Device::flex()), region).unwrap();
+    }
+    assert_eq!(std::fs::read_dir(&regions).unwrap().count(), 2);
+
     // Mark one kept record: a second run that reuses the unit reports the mark.
     let unit = units.join("2ep-noise0-seed0.json");
     let mut json: serde_json::Value =
@@ -74,7 +87,7 @@ fn a_second_run_reuses_finished_units_and_refuses_other_settings() {
     json["records"][0]["train_seconds"] = serde_json::json!(12345.0);
     std::fs::write(&unit, json.to_string()).unwrap();
 
-    let second = run_experiment(config.clone(), "second".into(), out.path(), false).unwrap();
+    let second = run_experiment(config.clone(), "second".into(), out.path(), false, false).unwrap();
     assert_eq!(second.records.len(), first.records.len());
     let marked = second.records.iter().filter(|r| r.train_seconds == 12345.0);
     assert_eq!(marked.count(), 1, "the 2-epoch unit was trained again");
@@ -87,7 +100,7 @@ fn a_second_run_reuses_finished_units_and_refuses_other_settings() {
 
     let mut other = config;
     other.train.lr *= 2.0;
-    match run_experiment(other, "third".into(), out.path(), false) {
+    match run_experiment(other, "third".into(), out.path(), false, false) {
         Err(ExperimentError::FinishedUnit { path, reason }) => {
             assert!(path.ends_with("1ep-noise0-seed0.json"), "{path:?}");
             assert!(reason.contains("other settings"), "{reason}");

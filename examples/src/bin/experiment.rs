@@ -28,7 +28,7 @@ fn main() -> ExitCode {
         PathBuf::from("runs").join(format!("{}-{now}", config.name))
     });
     let command = std::env::args().collect::<Vec<_>>().join(" ");
-    match run_experiment(config, command, &out, !cli.no_progress) {
+    match run_experiment(config, command, &out, !cli.no_progress, cli.save_regions) {
         Ok(report) => {
             println!("claims of SPEC.md §9:");
             for c in &report.claims {

@@ -46,6 +46,9 @@ pub enum ExperimentError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A trained region could not be saved.
+    #[error(transparent)]
+    RegionFile(#[from] subspace_core::RegionFileError),
     /// The output directory could not be created.
     #[error("cannot create output directory {path}: {source}")]
     OutputDir {

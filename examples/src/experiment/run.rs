@@ -9,8 +9,8 @@ use super::device::compute_device;
 use super::error::ExperimentError;
 use super::evaluate::{Evaluator, Measured};
 use super::method::{Method, Run, runs_for};
+use super::outputs::Outputs;
 use super::progress::Progress;
-use super::resume::FinishedUnits;
 use super::score::Scored;
 use super::train::{Averaging, TrainJob, Trained, train};
 use crate::config::ExperimentConfig;
@@ -44,6 +44,7 @@ struct Context<'a> {
     device: &'a Device,
     train_device: Device,
     augment: bool,
+    outputs: &'a Outputs,
 }
 
 impl Context<'_> {
@@ -100,15 +101,16 @@ impl Context<'_> {
 /// Trains and evaluates every method of `config` with model `M` and returns one record per
 /// method, seed and condition.
 ///
-/// Each condition and seed is a unit: one that `finished` holds from an earlier run is reused,
-/// and every other is kept there as soon as it is done.
+/// Each condition and seed is a unit: one that `outputs` holds from an earlier run is reused,
+/// and every other is kept there as soon as it is done (with its trained regions, when
+/// `outputs` saves them).
 pub fn run_protocol<M: Init>(
     config: &ExperimentConfig,
     data: &ExperimentData,
     device: &Device,
     augment: bool,
     progress: &Progress,
-    finished: &FinishedUnits,
+    outputs: &Outputs,
 ) -> Result<Vec<Record>, ExperimentError> {
     let cx = Context {
         config,
@@ -117,18 +119,19 @@ pub fn run_protocol<M: Init>(
         device,
         train_device: device.clone().autodiff(),
         augment,
+        outputs,
     };
     let mut records = Vec::new();
     for condition in conditions(config) {
         for &seed in &config.train.seeds {
-            let unit = match finished.load(condition, seed)? {
+            let unit = match outputs.load(condition, seed)? {
                 Some(unit) => {
                     progress.reuse(&format!("{condition}, seed {seed}"), jobs_per_seed(config));
                     unit
                 }
                 None => {
                     let unit = run_seed::<M>(&cx, condition, seed)?;
-                    finished.save(condition, seed, &unit)?;
+                    outputs.save(condition, seed, &unit)?;
                     unit
                 }
             };
@@ -201,6 +204,8 @@ fn run_seed<M: Init>(
                 ev.bar
                     .set_length(ev.region_evaluations(trained.subspace.shape(), with_grid));
                 let measured = ev.region(&trained.subspace, with_grid)?;
+                let region = trained.subspace.region()?;
+                cx.outputs.save_region(method, condition, seed, &region)?;
                 out.push((method, measured, trained.seconds));
                 cx.progress.finish(ev.bar);
             }
@@ -245,32 +250,31 @@ fn run_seed<M: Init>(
 ///
 /// Every finished condition and seed is kept in `out/units/` as soon as it is done; run again
 /// with the same `out` and settings, the experiment reuses those and trains only the rest.
+/// With `save_regions`, the trained copies of every region method go to `out/regions/`
+/// ([`Outputs`]).
 pub fn run_experiment(
     config: ExperimentConfig,
     command: String,
     out: &std::path::Path,
     show_progress: bool,
+    save_regions: bool,
 ) -> Result<Report, ExperimentError> {
     let start = std::time::Instant::now();
     let data = ExperimentData::load(&config.data)?;
-    std::fs::create_dir_all(out).map_err(|source| ExperimentError::OutputDir {
-        path: out.to_owned(),
-        source,
-    })?;
-    let finished = FinishedUnits::new(out, &config)?;
+    let outputs = Outputs::new(out, &config, save_regions)?;
     let device = compute_device();
     let progress = Progress::new(total_jobs(&config), show_progress);
     let model = config.train.model;
     let augment = model.augments();
     let records = match model {
         ModelKind::Resnet20 => {
-            run_protocol::<ResNet20>(&config, &data, &device, augment, &progress, &finished)?
+            run_protocol::<ResNet20>(&config, &data, &device, augment, &progress, &outputs)?
         }
         ModelKind::SmallCnn => {
-            run_protocol::<SmallCnn>(&config, &data, &device, augment, &progress, &finished)?
+            run_protocol::<SmallCnn>(&config, &data, &device, augment, &progress, &outputs)?
         }
         ModelKind::Mlp => {
-            run_protocol::<Mlp>(&config, &data, &device, augment, &progress, &finished)?
+            run_protocol::<Mlp>(&config, &data, &device, augment, &progress, &outputs)?
         }
     };
     let summaries = summarise_all(&config, &records);

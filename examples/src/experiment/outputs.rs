@@ -1,10 +1,17 @@
-//! Finished units of an experiment (every method of one condition and seed, trained and
-//! evaluated), kept in the output directory as they finish, so that an experiment interrupted
-//! and started again with the same `--out` trains only what it had not finished.
+//! What an experiment keeps in its output directory while it runs:
+//!
+//! - `units/`: every finished unit (all methods of one condition and seed, trained and
+//!   evaluated) as soon as it is done, so that an experiment interrupted and started again
+//!   with the same `--out` trains only what it had not finished;
+//! - `regions/` (with `--save-regions`): the trained copies of every region method as core
+//!   region files, which burn's `Subspace::from_region` loads into copies of the model (their
+//!   BatchNorm statistics are recalibrated at each point evaluated, as the experiment does).
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use subspace_burn::Burn;
+use subspace_core::{Region, save_region};
 
 use super::error::ExperimentError;
 use super::method::Method;
@@ -44,34 +51,52 @@ struct Unit {
     records: Vec<Record>,
 }
 
-/// The finished units of one output directory (`OUT/units/`).
+/// The output directory of one experiment.
 #[derive(Debug)]
-pub struct FinishedUnits {
-    dir: PathBuf,
+pub struct Outputs {
+    units: PathBuf,
+    regions: Option<PathBuf>,
     settings: Settings,
 }
 
-impl FinishedUnits {
-    /// The units of the experiment `config` writing into `out`; creates `out/units/`.
+/// `dir`, created with its parents.
+fn created(dir: PathBuf) -> Result<PathBuf, ExperimentError> {
+    std::fs::create_dir_all(&dir).map_err(|source| ExperimentError::OutputDir {
+        path: dir.clone(),
+        source,
+    })?;
+    Ok(dir)
+}
+
+/// The file name of the unit `(condition, seed)`, with `ext`.
+fn unit_name(condition: Condition, seed: u64, ext: &str) -> String {
+    format!(
+        "{}ep-noise{}-seed{seed}.{ext}",
+        condition.epochs, condition.label_noise
+    )
+}
+
+impl Outputs {
+    /// The outputs of the experiment `config` in `out`; creates `out/units/`, and
+    /// `out/regions/` when `save_regions`.
     ///
-    /// Errors if the directory cannot be created.
-    pub fn new(out: &Path, config: &ExperimentConfig) -> Result<Self, ExperimentError> {
-        let dir = out.join("units");
-        std::fs::create_dir_all(&dir).map_err(|source| ExperimentError::OutputDir {
-            path: dir.clone(),
-            source,
-        })?;
+    /// Errors if a directory cannot be created.
+    pub fn new(
+        out: &Path,
+        config: &ExperimentConfig,
+        save_regions: bool,
+    ) -> Result<Self, ExperimentError> {
         Ok(Self {
-            dir,
+            units: created(out.join("units"))?,
+            regions: save_regions
+                .then(|| created(out.join("regions")))
+                .transpose()?,
             settings: Settings::of(config),
         })
     }
 
     fn path(&self, condition: Condition, seed: u64) -> PathBuf {
-        self.dir.join(format!(
-            "{}ep-noise{}-seed{seed}.json",
-            condition.epochs, condition.label_noise
-        ))
+        self.units.join(unit_name(condition, seed, "json"))
     }
 
     /// The records of the unit `(condition, seed)` if an earlier run of the same settings
@@ -111,6 +136,24 @@ impl FinishedUnits {
             )));
         }
         Ok(Some(unit.records))
+    }
+
+    /// Keeps the trained copies of `method` for `(condition, seed)` as
+    /// `regions/{method}-{unit}.safetensors`, when regions are saved.
+    ///
+    /// Errors if the copies cannot be read back or the file cannot be written.
+    pub fn save_region(
+        &self,
+        method: Method,
+        condition: Condition,
+        seed: u64,
+        region: &Region<Burn>,
+    ) -> Result<(), ExperimentError> {
+        if let Some(dir) = &self.regions {
+            let name = format!("{method}-{}", unit_name(condition, seed, "safetensors"));
+            save_region(region, &dir.join(name))?;
+        }
+        Ok(())
     }
 
     /// Keeps the records of the finished unit `(condition, seed)`, written atomically.
