@@ -9,9 +9,10 @@
 
 use std::path::{Path, PathBuf};
 
+use burn::module::{Module, ModuleDisplay};
 use serde::{Deserialize, Serialize};
-use subspace_burn::Burn;
-use subspace_core::{Region, save_region};
+use subspace_burn::Subspace;
+use subspace_core::save_region;
 
 use super::error::ExperimentError;
 use super::method::Method;
@@ -105,7 +106,7 @@ impl Outputs {
     /// Errors if its file exists but cannot be read, is not a unit file, or was written by an
     /// experiment with other settings or for another unit: the error says to delete it or to
     /// choose another output directory, and nothing is overwritten.
-    pub fn load(
+    pub fn load_unit(
         &self,
         condition: Condition,
         seed: u64,
@@ -142,16 +143,16 @@ impl Outputs {
     /// `regions/{method}-{unit}.safetensors`, when regions are saved.
     ///
     /// Errors if the copies cannot be read back or the file cannot be written.
-    pub fn save_region(
+    pub fn save_region<M: Module + ModuleDisplay>(
         &self,
         method: Method,
         condition: Condition,
         seed: u64,
-        region: &Region<Burn>,
+        subspace: &Subspace<M>,
     ) -> Result<(), ExperimentError> {
         if let Some(dir) = &self.regions {
             let name = format!("{method}-{}", unit_name(condition, seed, "safetensors"));
-            save_region(region, &dir.join(name))?;
+            save_region(&subspace.region()?, &dir.join(name))?;
         }
         Ok(())
     }
@@ -159,7 +160,7 @@ impl Outputs {
     /// Keeps the records of the finished unit `(condition, seed)`, written atomically.
     ///
     /// Errors if the file cannot be written.
-    pub fn save(
+    pub fn save_unit(
         &self,
         condition: Condition,
         seed: u64,

@@ -124,14 +124,14 @@ pub fn run_protocol<M: Init>(
     let mut records = Vec::new();
     for condition in conditions(config) {
         for &seed in &config.train.seeds {
-            let unit = match outputs.load(condition, seed)? {
+            let unit = match outputs.load_unit(condition, seed)? {
                 Some(unit) => {
                     progress.reuse(&format!("{condition}, seed {seed}"), jobs_per_seed(config));
                     unit
                 }
                 None => {
                     let unit = run_seed::<M>(&cx, condition, seed)?;
-                    outputs.save(condition, seed, &unit)?;
+                    outputs.save_unit(condition, seed, &unit)?;
                     unit
                 }
             };
@@ -204,8 +204,8 @@ fn run_seed<M: Init>(
                 ev.bar
                     .set_length(ev.region_evaluations(trained.subspace.shape(), with_grid));
                 let measured = ev.region(&trained.subspace, with_grid)?;
-                let region = trained.subspace.region()?;
-                cx.outputs.save_region(method, condition, seed, &region)?;
+                cx.outputs
+                    .save_region(method, condition, seed, &trained.subspace)?;
                 out.push((method, measured, trained.seconds));
                 cx.progress.finish(ev.bar);
             }
