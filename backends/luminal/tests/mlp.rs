@@ -10,7 +10,7 @@ use subspace_core::metrics::{Combine, Logits, ensemble, grid};
 use subspace_core::{
     Backend, Cos2Config, HostTensor, Point, PointSchedule, Region, Shape, Sharing, save_region,
 };
-use subspace_luminal::mlp::{self, LoadError, LuminalMlp};
+use subspace_luminal::mlp::{LoadError, LuminalMlp};
 use subspace_luminal::{Luminal, Target};
 use subspace_reference::mlp::{Batch, Mlp, PARAMS, TrainConfig, TrainState};
 use subspace_reference::{LrSchedule, Reference, Sgd};
@@ -171,7 +171,7 @@ fn luminal_training_follows_the_reference_trajectory<T: Target>() {
         let (reference, want) =
             subspace_reference::mlp::train(&mlp, &cfg, reference, &batches).unwrap();
         let luminal = TrainState::new(lum.region(shape, init).unwrap());
-        let (luminal, got) = mlp::train(&lum, &cfg, luminal, &batches).unwrap();
+        let (luminal, got) = subspace_reference::mlp::train(&lum, &cfg, luminal, &batches).unwrap();
 
         assert_eq!(got.len(), want.len());
         for (g, w) in got.iter().zip(&want) {

@@ -6,7 +6,8 @@
 //! - [`Mlp::loss_and_grads`]: mean softmax cross-entropy and its gradient;
 //! - [`Mlp::logits_at`]: evaluation at any point of a region, as core
 //!   [`Logits`](subspace_core::metrics::Logits);
-//! - [`train`] / [`train_step`]: the plugin contract of core, step by step. Every random
+//! - [`train`] / [`train_step`]: the plugin contract of core, step by step, for any
+//!   [`Network`] (this MLP, or an adapter's on its own backend). Every random
 //!   choice is a pure function of `(seed, step)`, so replaying the same initial copies
 //!   ([`Mlp::init_copies`]), [`TrainConfig`] and batches gives the same trajectory, and a run
 //!   resumed from a saved [`TrainState`] continues exactly.
@@ -20,6 +21,4 @@ mod train;
 pub use batch::Batch;
 pub use model::{Mlp, PARAMS, ParamSpec};
 pub use network::LossAndGrads;
-pub use train::{
-    StepRecord, TrainConfig, TrainState, train, train_step, train_step_with, train_with,
-};
+pub use train::{Network, StepRecord, TrainConfig, TrainState, train, train_step, train_step_with};

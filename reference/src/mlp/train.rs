@@ -15,7 +15,7 @@ use subspace_core::{
 
 use super::batch::Batch;
 use super::model::Mlp;
-use crate::backend::Reference;
+use crate::backend::{Reference, Tensor};
 use crate::lr_schedule::LrSchedule;
 use crate::sgd::{PerCopy, Sgd, SgdState, sgd_init, sgd_update};
 
@@ -37,8 +37,8 @@ pub struct TrainConfig {
 
 /// What a run carries from step to step; saving it and training on later resumes exactly.
 ///
-/// The copies live on backend `B`: the reference by default; an adapter that computes the loss
-/// and gradient its own way steps its copies with [`train_step_with`].
+/// The copies live on backend `B`: the reference by default; an adapter's [`Network`] trains
+/// copies on its own backend.
 #[derive(Debug, Clone)]
 pub struct TrainState<B: Backend = Reference> {
     /// The copies of every parameter.
@@ -75,33 +75,49 @@ pub struct StepRecord {
     pub regularizer: Option<Cos2>,
 }
 
-/// One training step on `batch`, at step index `state.step = t`:
+/// A network whose loss and gradient at given weights are computed on backend `B`: step 3 of
+/// [`train_step`], the host's forward and backward pass. The reference [`Mlp`] is one (on
+/// [`Reference`]); an adapter's network (luminal's MLP) is another, and trains through the
+/// same loop, so two backends given the same batches trace the same trajectory.
+pub trait Network<B: Backend> {
+    /// The mean loss `L` of `batch` at the weights `w` (one tensor per parameter) and
+    /// `dL/dw`.
+    ///
+    /// Errors if the weights or the batch do not fit the network.
+    fn loss_and_grads_at(&self, w: &[B::Tensor], batch: &Batch) -> Result<(f64, Vec<B::Tensor>)>;
+}
+
+impl Network<Reference> for Mlp {
+    /// [`Mlp::loss_and_grads`]: the hand-written forward and backward pass.
+    fn loss_and_grads_at(&self, w: &[Tensor], batch: &Batch) -> Result<(f64, Vec<Tensor>)> {
+        self.loss_and_grads(w, batch)
+            .map(|out| (out.loss, out.grads))
+    }
+}
+
+/// One training step of `net` on `batch`, at step index `state.step = t`:
 ///
 /// 1. `points = schedule.points(t, layers)`;
-/// 2. `w = region.mix(&points)` — the MLP at `w(p)`;
-/// 3. [`Mlp::loss_and_grads`] at `w` — the loss and `g = dL/dw(p)`;
+/// 2. `w = region.mix(&points)` — the network at `w(p)`;
+/// 3. [`Network::loss_and_grads_at`] `w` — the loss and `g = dL/dw(p)`;
 /// 4. if `β > 0` and the shape has a pair: `R = cos2_regularizer(region, schedule.pair(t))`;
 ///    `G_i = copy_gradients(region, g, points, R, λ) = c_i(p) g + dR/dw_i + λ w_i`;
 /// 5. [`sgd_update`] with `η = lr.lr(t)` on every copy, then `region.set_copies`.
 ///
-/// Errors if the batch does not fit the MLP, the region's groups are not the MLP's parameters,
+/// Errors if the batch does not fit the network, the region's groups are not its parameters,
 /// the learning rate or weight decay is invalid, or the regularizer finds non-finite copies.
-pub fn train_step(
-    mlp: &Mlp,
+pub fn train_step<B: Backend>(
+    net: &impl Network<B>,
     config: &TrainConfig,
-    state: TrainState,
+    state: TrainState<B>,
     batch: &Batch,
-) -> Result<(TrainState, StepRecord)> {
-    train_step_with(config, state, |w| {
-        mlp.loss_and_grads(w, batch)
-            .map(|out| (out.loss, out.grads))
-    })
+) -> Result<(TrainState<B>, StepRecord)> {
+    train_step_with(config, state, |w| net.loss_and_grads_at(w, batch))
 }
 
-/// [`train_step`] for copies on any backend `B`, with step 3 (the host's forward and backward
-/// pass at the mixed weights `w`) given as `loss_and_grads(w) = (L, dL/dw)`; steps 1, 2, 4
-/// and 5 are the same for every backend, so two backends given the same batches trace the same
-/// trajectory.
+/// [`train_step`] with step 3 (the host's forward and backward pass at the mixed weights
+/// `w`) given as a closure `loss_and_grads(w) = (L, dL/dw)`, for a host that is not a
+/// [`Network`].
 ///
 /// Errors as [`train_step`], and with any error of `loss_and_grads`.
 pub fn train_step_with<B: Backend>(
@@ -148,29 +164,11 @@ pub fn train_step_with<B: Backend>(
 
 /// [`train_step`] on every batch in order, from `state`; returns the final state and one
 /// record per step.
-pub fn train<I>(
-    mlp: &Mlp,
-    config: &TrainConfig,
-    state: TrainState,
-    batches: I,
-) -> Result<(TrainState, Vec<StepRecord>)>
-where
-    I: IntoIterator,
-    I::Item: Borrow<Batch>,
-{
-    train_with(config, state, batches, |w, batch| {
-        mlp.loss_and_grads(w, batch)
-            .map(|out| (out.loss, out.grads))
-    })
-}
-
-/// [`train_step_with`] on every batch in order, from `state`, with
-/// `loss_and_grads(w, batch) = (L, dL/dw)`; returns the final state and one record per step.
-pub fn train_with<B: Backend, I>(
+pub fn train<B: Backend, I>(
+    net: &impl Network<B>,
     config: &TrainConfig,
     mut state: TrainState<B>,
     batches: I,
-    mut loss_and_grads: impl FnMut(&[B::Tensor], &Batch) -> Result<(f64, Vec<B::Tensor>)>,
 ) -> Result<(TrainState<B>, Vec<StepRecord>)>
 where
     I: IntoIterator,
@@ -178,7 +176,7 @@ where
 {
     let mut records = Vec::new();
     for batch in batches {
-        let (next, record) = train_step_with(config, state, |w| loss_and_grads(w, batch.borrow()))?;
+        let (next, record) = train_step(net, config, state, batch.borrow())?;
         state = next;
         records.push(record);
     }

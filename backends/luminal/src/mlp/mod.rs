@@ -37,7 +37,6 @@ use crate::target::{Cpu, Target};
 use crate::tensor::Tensor;
 
 pub use eval::LoadError;
-pub use train::{train, train_step};
 
 /// The loss of a batch and its gradient with respect to every parameter.
 #[derive(Debug, Clone)]

@@ -1,19 +1,18 @@
-//! Training the MLP through luminal, step by step along core's plugin contract.
-
-use std::borrow::Borrow;
+//! Training the MLP through luminal: it is a reference [`Network`], so the reference's
+//! [`train`](subspace_reference::mlp::train) and
+//! [`train_step`](subspace_reference::mlp::train_step) run core's plugin contract with luminal
+//! doing every tensor operation.
 
 use subspace_core::Result;
-use subspace_reference::mlp::{
-    Batch, StepRecord, TrainConfig, TrainState, train_step_with, train_with,
-};
+use subspace_reference::mlp::{Batch, Network};
 
 use super::LuminalMlp;
 use crate::backend::Luminal;
 use crate::target::Target;
+use crate::tensor::Tensor;
 
-/// One training step on `batch` with the copies on luminal: the reference's
-/// [`train_step_with`], so exactly the reference's step, with luminal doing every tensor
-/// operation:
+/// Step 3 of the reference's `train_step` on luminal; with the copies on luminal, every step
+/// of the loop runs there:
 ///
 /// 1. `points = schedule.points(t, layers)`;
 /// 2. `w = region.mix(&points)` — luminal lincomb graphs;
@@ -21,35 +20,9 @@ use crate::target::Target;
 /// 4. if `β > 0` and the shape has a pair: `R = cos2_regularizer(region, schedule.pair(t))`;
 ///    `G_i = copy_gradients(region, g, points, R, λ)` — luminal gram and lincomb graphs;
 /// 5. SGD with momentum (PyTorch semantics) on every copy — luminal lincomb graphs.
-///
-/// Errors if the batch does not fit the MLP, the region's groups are not the MLP's parameters,
-/// the learning rate or weight decay is invalid, or the regularizer finds non-finite copies.
-pub fn train_step<T: Target>(
-    mlp: &LuminalMlp<T>,
-    config: &TrainConfig,
-    state: TrainState<Luminal<T>>,
-    batch: &Batch,
-) -> Result<(TrainState<Luminal<T>>, StepRecord)> {
-    train_step_with(config, state, |w| {
-        mlp.loss_and_grads(w, batch)
+impl<T: Target> Network<Luminal<T>> for LuminalMlp<T> {
+    fn loss_and_grads_at(&self, w: &[Tensor], batch: &Batch) -> Result<(f64, Vec<Tensor>)> {
+        self.loss_and_grads(w, batch)
             .map(|out| (out.loss, out.grads))
-    })
-}
-
-/// [`train_step`] on every batch in order, from `state`; returns the final state and one
-/// record per step.
-pub fn train<T: Target, I>(
-    mlp: &LuminalMlp<T>,
-    config: &TrainConfig,
-    state: TrainState<Luminal<T>>,
-    batches: I,
-) -> Result<(TrainState<Luminal<T>>, Vec<StepRecord>)>
-where
-    I: IntoIterator,
-    I::Item: Borrow<Batch>,
-{
-    train_with(config, state, batches, |w, batch| {
-        mlp.loss_and_grads(w, batch)
-            .map(|out| (out.loss, out.grads))
-    })
+    }
 }
