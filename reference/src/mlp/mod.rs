@@ -21,4 +21,4 @@ mod train;
 pub use batch::Batch;
 pub use model::{Mlp, PARAMS, ParamSpec};
 pub use network::LossAndGrads;
-pub use train::{Network, StepRecord, TrainConfig, TrainState, train, train_step, train_step_with};
+pub use train::{Network, StepRecord, TrainConfig, TrainState, train, train_step};

@@ -112,19 +112,6 @@ pub fn train_step<B: Backend>(
     state: TrainState<B>,
     batch: &Batch,
 ) -> Result<(TrainState<B>, StepRecord)> {
-    train_step_with(config, state, |w| net.loss_and_grads_at(w, batch))
-}
-
-/// [`train_step`] with step 3 (the host's forward and backward pass at the mixed weights
-/// `w`) given as a closure `loss_and_grads(w) = (L, dL/dw)`, for a host that is not a
-/// [`Network`].
-///
-/// Errors as [`train_step`], and with any error of `loss_and_grads`.
-pub fn train_step_with<B: Backend>(
-    config: &TrainConfig,
-    state: TrainState<B>,
-    loss_and_grads: impl FnOnce(&[B::Tensor]) -> Result<(f64, Vec<B::Tensor>)>,
-) -> Result<(TrainState<B>, StepRecord)> {
     let TrainState {
         mut region,
         optimizer,
@@ -132,7 +119,7 @@ pub fn train_step_with<B: Backend>(
     } = state;
     let points = config.schedule.points(step, region.layers());
     let w = region.mix(&points)?;
-    let (loss, grads) = loss_and_grads(&w)?;
+    let (loss, grads) = net.loss_and_grads_at(&w, batch)?;
     let regularizer = match config.schedule.pair(step) {
         Some(pair) if config.cos2.beta > 0.0 => Some(cos2_regularizer(&region, pair, config.cos2)?),
         _ => None,
