@@ -1,5 +1,5 @@
-//! The subspace training loop of the [`Mlp`] through core's plugin contract (DESIGN.md, "The
-//! plugin contract"); the steps are listed on [`train_step`].
+//! The subspace training loop of a [`Network`] (the [`Mlp`], or an adapter's) through core's
+//! plugin contract (DESIGN.md, "The plugin contract"); the steps are listed on [`train_step`].
 //!
 //! Weight decay `λ` is applied per copy in `copy_gradients` (never in the SGD), which equals
 //! PyTorch's SGD `weight_decay`. The regularizer is evaluated at the copies before the step.
