@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::error::{Error, Result};
+use crate::sgd::{SgdConfig, SgdGroup, SgdGroupUpdate, sgd_group_by_lincomb};
 
 /// A dense `f32` tensor in host memory, row-major, with validated dims.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,6 +161,19 @@ pub trait Backend: Sized + 'static {
             aa: Self::sq_norm(a),
             bb: Self::sq_norm(b),
         }
+    }
+
+    /// One SGD step of every copy of a parameter group ([`crate::sgd`]); override to read the
+    /// gradient and every copy once. Core passes as many velocities and [`CopyGradient`]s as
+    /// weights, tensors of one dims, and regularizer indices of existing copies.
+    ///
+    /// [`CopyGradient`]: crate::CopyGradient
+    fn sgd_group(
+        group: SgdGroup<Self::Tensor>,
+        lr: f64,
+        config: &SgdConfig,
+    ) -> SgdGroupUpdate<Self::Tensor> {
+        sgd_group_by_lincomb::<Self>(group, lr, config)
     }
 }
 

@@ -55,6 +55,7 @@ mod region;
 mod region_file;
 mod regularizer;
 mod sampler;
+mod sgd;
 mod shape;
 
 pub use atomic_file::{AtomicWriteError, write_atomic};
@@ -69,6 +70,10 @@ pub use region_file::{
 };
 pub use regularizer::{Cos2, Cos2Config, DEFAULT_EPS, Pair, cos2_grads, cos2_regularizer};
 pub use sampler::{PointSchedule, Sharing, StepPoints, sample_point, sample_step};
+pub use sgd::{
+    CopyGradient, Momentum, SgdConfig, SgdGroup, SgdGroupUpdate, SgdState, Term,
+    sgd_group_by_lincomb, sgd_step,
+};
 pub use shape::{
     Alpha, Coefficients, MAX_COPIES, Point, SIMPLEX_SUM_TOLERANCE, Shape, SimplexPoint,
 };

@@ -113,6 +113,11 @@ impl<B: Backend> Region<B> {
         &self.groups
     }
 
+    /// The groups, to replace copies in place after their checks (no dims are changed).
+    pub(crate) fn groups_mut(&mut self) -> &mut [Group<B::Tensor>] {
+        &mut self.groups
+    }
+
     /// Takes the groups out.
     pub fn into_groups(self) -> Vec<Group<B::Tensor>> {
         self.groups

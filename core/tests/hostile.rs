@@ -13,9 +13,10 @@ use subspace_core::metrics::{
     disagreement, ensemble, grid, mean_total_variation, nll,
 };
 use subspace_core::{
-    Backend, Cos2, Cos2Config, Error, Group, HostTensor, MAX_COPIES, Pair, Point, Region,
-    SIMPLEX_SUM_TOLERANCE, Shape, SimplexPoint, StepPoints, copy_gradients, cos2_grads,
-    cos2_regularizer, ema_init, ema_update, mix, read_region_file, swa_init, swa_update,
+    Backend, Cos2, Cos2Config, Error, Group, HostTensor, MAX_COPIES, Momentum, Pair, Point, Region,
+    SIMPLEX_SUM_TOLERANCE, SgdConfig, SgdState, Shape, SimplexPoint, StepPoints, copy_gradients,
+    cos2_grads, cos2_regularizer, ema_init, ema_update, mix, read_region_file, sgd_step, swa_init,
+    swa_update,
 };
 use subspace_reference::{Cpu, Reference};
 
@@ -234,6 +235,52 @@ proptest! {
     }
 
     #[test]
+    fn bad_sgd_steps_are_errors_and_change_nothing(
+        lr in hostile_f64(),
+        momentum in hostile_f64(),
+        dampening in hostile_f64(),
+        decay in hostile_f64(),
+        count in 0..3usize,
+        wrong_dims in any::<bool>(),
+        velocities in 0..4usize,
+    ) {
+        let mut region = line(vec![2, 2]);
+        let points = StepPoints::Shared(Point::curve(0.5).unwrap());
+        let mut grads: Vec<Option<T>> =
+            (0..count).map(|_| Some(tensor(vec![2, 2], 1.0))).collect();
+        if wrong_dims && count > 0 {
+            grads[0] = Some(tensor(vec![4], 1.0));
+        }
+        // Two velocities of the group's dims fit; a third copy's, or dims [3], do not.
+        let dims = if velocities == 3 { vec![3] } else { vec![2, 2] };
+        let saved = vec![vec![Some(tensor(dims, 0.5)); velocities.min(2)]];
+        let mut state = SgdState::from_velocities(saved);
+        let config = SgdConfig::new()
+            .with_momentum(Momentum { momentum, dampening, nesterov: false })
+            .with_weight_decay(decay);
+        let valid_config = momentum.is_finite() && momentum >= 0.0
+            && (0.0..=1.0).contains(&dampening)
+            && decay.is_finite() && decay >= 0.0;
+        prop_assert_eq!(config.validate().is_ok(), valid_config);
+        let valid = valid_config
+            && lr.is_finite() && lr >= 0.0
+            && count == 1 && !wrong_dims
+            && velocities == 2;
+        let before = region.to_host().unwrap();
+        let result = sgd_step(&mut region, grads, &points, None, &mut state, &config, lr);
+        prop_assert_eq!(result.is_ok(), valid);
+        if !valid {
+            let after = region.to_host().unwrap();
+            for (a, b) in after.iter().zip(&before) {
+                for (x, y) in a.copies.iter().zip(&b.copies) {
+                    prop_assert_eq!(x.data(), y.data());
+                }
+            }
+            prop_assert_eq!(state.velocities()[0].len(), velocities.min(2));
+        }
+    }
+
+    #[test]
     fn bad_pairs_are_errors(i in hostile_count(), j in hostile_count(), m in hostile_count()) {
         let valid = i != j && i < m && j < m;
         prop_assert_eq!(Pair::new(i, j, m).is_ok(), valid);
@@ -248,6 +295,10 @@ proptest! {
             let g = vec![tensor(vec![3], 1.0)];
             prop_assert_eq!(copy_gradients(&region, g, &points, Some(&foreign), 0.0).is_ok(), fits);
             prop_assert_eq!(cos2_grads(&region, &foreign).is_ok(), fits);
+            let g = vec![Some(tensor(vec![3], 1.0))];
+            let mut r = region.clone();
+            let stepped = sgd_step(&mut r, g, &points, Some(&foreign), &mut SgdState::new(), &SgdConfig::new(), 0.1);
+            prop_assert_eq!(stepped.is_ok(), fits);
             // The gradient's terms need both copies, a copy in the pair and a regularized group.
             let w = &region.groups()[0];
             prop_assert_eq!(foreign.grad_lincomb_terms(w, i).is_some(), fits);
