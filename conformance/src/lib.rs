@@ -90,6 +90,7 @@ macro_rules! __backend_checks {
             cos2_orthogonal_parallel => check_cos2_orthogonal_parallel,
             cos2_zero_norm => check_cos2_zero_norm,
             copy_gradients => check_copy_gradients,
+            sgd_step => check_sgd_step,
             copy_distance => check_copy_distance,
             swa => check_swa,
             ema => check_ema,

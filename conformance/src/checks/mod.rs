@@ -13,6 +13,7 @@ mod mix;
 mod ownership;
 mod sampler;
 mod scatter;
+mod sgd;
 
 pub use averaging::{Trajectory, check_ema, check_swa};
 pub use contract::check_copy_gradients;
@@ -33,3 +34,4 @@ pub use sampler::{
     check_uniform_sampler,
 };
 pub use scatter::{check_scatter, check_scatter_finite_differences};
+pub use sgd::check_sgd_step;
