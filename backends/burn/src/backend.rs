@@ -1,7 +1,10 @@
 //! [`Backend`] over burn float tensors on any burn device (flex on the CPU, Vulkan on a GPU).
 
 use burn::tensor::{Device, Tensor, TensorData};
-use subspace_core::{Backend, BackendError, Gram, HostTensor};
+use subspace_core::{
+    Backend, BackendError, Gram, HostTensor, SgdConfig, SgdGroup, SgdGroupUpdate,
+    sgd_group_by_lincomb,
+};
 
 use crate::flex_kernels;
 
@@ -220,6 +223,23 @@ impl Backend for Burn {
         match flex_kernels::dot(&a.flat, &b.flat) {
             Some(v) => BurnScalar::Host(v),
             None => device_dot(a.flat, b.flat),
+        }
+    }
+
+    fn sgd_group(
+        group: SgdGroup<BurnTensor>,
+        lr: f64,
+        config: &SgdConfig,
+    ) -> SgdGroupUpdate<BurnTensor> {
+        let dims = group.weights[0].dims.clone();
+        let flat = group.map(|x| x.flat);
+        let with_dims = |flat| BurnTensor {
+            flat,
+            dims: dims.clone(),
+        };
+        match flex_kernels::sgd_covers(&flat) {
+            Some(n) => flex_kernels::sgd_group(flat, n, lr, config).map(with_dims),
+            None => sgd_group_by_lincomb::<Burn>(flat.map(with_dims), lr, config),
         }
     }
 

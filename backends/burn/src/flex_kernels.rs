@@ -20,7 +20,7 @@ use burn::backend::Flex;
 use burn::backend::flex::FlexTensor;
 use burn::tensor::{DType, Tensor, TensorData};
 use rayon::prelude::*;
-use subspace_core::Gram;
+use subspace_core::{Gram, SgdConfig, SgdGroup, SgdGroupUpdate, Term};
 
 /// Elements per chunk: a chunk of a few terms stays in the L1/L2 caches, and chunks are the
 /// unit of work of rayon's threads.
@@ -169,6 +169,216 @@ fn sums<const K: usize>(
         }
         total
     }))
+}
+
+/// A tensor accepted by [`primitive`] whose storage no other handle shares: `p` itself if so,
+/// else a copy of its elements.
+fn owned(mut p: FlexTensor) -> FlexTensor {
+    if p.try_storage_mut::<f32>().is_some() {
+        return p;
+    }
+    let values = elements(&p).to_vec();
+    let n = values.len();
+    FlexTensor::from_data(TensorData::new(values, [n]))
+}
+
+/// The elements of a tensor from [`owned`], to write.
+fn elements_mut(p: &mut FlexTensor) -> &mut [f32] {
+    let span = range(p);
+    let storage = p
+        .try_storage_mut::<f32>()
+        .unwrap_or_else(|| unreachable!("`owned` tensors have storage of their own"));
+    &mut storage[span]
+}
+
+/// The scalars of one group's SGD step, rounded to `f32` as burn rounds them.
+struct SgdPlan {
+    /// Per copy, the terms of `G_k` ([`CopyGradient::terms`]).
+    terms: Vec<Vec<(f32, Term)>>,
+    /// `λ`, if not 0.
+    weight_decay: Option<f32>,
+    /// `(1 − τ, μ, nesterov)`, with momentum.
+    momentum: Option<(f32, f32, bool)>,
+    /// Per copy, whether its velocity starts at this step.
+    first: Vec<bool>,
+    /// `−η`.
+    neg_lr: f32,
+}
+
+/// The number of elements of every tensor of `group`, if [`sgd_group`] covers them all.
+pub(crate) fn sgd_covers(group: &SgdGroup<Tensor<1>>) -> Option<usize> {
+    let lengths: Option<Vec<usize>> = group
+        .weights
+        .iter()
+        .chain(group.velocities.iter().flatten())
+        .chain(&group.grad)
+        .map(|x| primitive(x.clone()).map(|p| p.layout().num_elements()))
+        .collect();
+    match lengths {
+        Some(l) if !l.is_empty() && l.iter().all(|&n| n == l[0]) => Some(l[0]),
+        _ => None,
+    }
+}
+
+/// The chunks of the weights and of the velocities one rayon task updates.
+type ChunkTask<'a> = (Vec<&'a mut [f32]>, Vec<Option<&'a mut [f32]>>);
+
+/// One SGD step of every copy of a group of `n`-element tensors ([`sgd_covers`]) in one pass
+/// over `g`, the copies and their velocities (core's `sgd_step`): per element, the `f32`
+/// operations of core's `sgd_group_by_lincomb` in its order, so the same bits. Weights and
+/// velocities are written in place where no other handle shares them.
+pub(crate) fn sgd_group(
+    group: SgdGroup<Tensor<1>>,
+    n: usize,
+    lr: f64,
+    config: &SgdConfig,
+) -> SgdGroupUpdate<Tensor<1>> {
+    let covered = |x: Tensor<1>| {
+        primitive(x).unwrap_or_else(|| unreachable!("callers check with `sgd_covers`"))
+    };
+    let SgdGroup {
+        weights,
+        velocities,
+        grad,
+        copies,
+    } = group;
+    let grad = grad.map(covered);
+    let plan = SgdPlan {
+        terms: copies
+            .iter()
+            .enumerate()
+            .map(|(k, c)| {
+                c.terms(k, grad.is_some())
+                    .into_iter()
+                    .map(|(c, t)| (c as f32, t))
+                    .collect()
+            })
+            .collect(),
+        weight_decay: (config.weight_decay != 0.0).then_some(config.weight_decay as f32),
+        momentum: config
+            .momentum
+            .map(|m| ((1.0 - m.dampening) as f32, m.momentum as f32, m.nesterov)),
+        first: velocities.iter().map(Option::is_none).collect(),
+        neg_lr: -lr as f32,
+    };
+    let mut weights: Vec<FlexTensor> = weights.into_iter().map(|w| owned(covered(w))).collect();
+    let mut velocities: Vec<Option<FlexTensor>> = velocities
+        .into_iter()
+        .map(|v| match (v, plan.momentum) {
+            (Some(v), Some(_)) => Some(owned(covered(v))),
+            (None, Some(_)) => Some(FlexTensor::from_data(TensorData::new(vec![0.0f32; n], [n]))),
+            (_, None) => None,
+        })
+        .collect();
+
+    let g = grad.as_ref().map(elements);
+    let mut w_chunks: Vec<_> = weights
+        .iter_mut()
+        .map(|w| elements_mut(w).chunks_mut(CHUNK))
+        .collect();
+    let mut v_chunks: Vec<_> = velocities
+        .iter_mut()
+        .map(|v| v.as_mut().map(|v| elements_mut(v).chunks_mut(CHUNK)))
+        .collect();
+    let tasks: Vec<ChunkTask<'_>> = (0..n.div_ceil(CHUNK))
+        .map(|_| {
+            (
+                w_chunks.iter_mut().map(next_chunk).collect(),
+                v_chunks
+                    .iter_mut()
+                    .map(|v| v.as_mut().map(next_chunk))
+                    .collect(),
+            )
+        })
+        .collect();
+    tasks
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(i, (mut w, mut v))| {
+            let start = i * CHUNK;
+            let g = g.map(|g| &g[start..start + w[0].len()]);
+            sgd_chunk(&plan, g, &mut w, &mut v);
+        });
+
+    let tensor = |p: FlexTensor| Tensor::from_primitive::<Flex>(p);
+    SgdGroupUpdate {
+        weights: weights.into_iter().map(tensor).collect(),
+        velocities: velocities.into_iter().map(|v| v.map(tensor)).collect(),
+    }
+}
+
+/// The next chunk of a tensor with as many chunks as the first.
+fn next_chunk<'a>(chunks: &mut std::slice::ChunksMut<'a, f32>) -> &'a mut [f32] {
+    chunks
+        .next()
+        .unwrap_or_else(|| unreachable!("every tensor of a group has n elements"))
+}
+
+/// [`sgd_group`] on one chunk, a [`BLOCK`] at a time: every `G_k` of a block from the old
+/// weights first, then the velocities and weights.
+fn sgd_chunk(
+    plan: &SgdPlan,
+    g: Option<&[f32]>,
+    w: &mut [&mut [f32]],
+    v: &mut [Option<&mut [f32]>],
+) {
+    let m = w.len();
+    let mut gk = vec![0.0f32; m * BLOCK];
+    for start in (0..w[0].len()).step_by(BLOCK) {
+        let end = (start + BLOCK).min(w[0].len());
+        for (k, terms) in plan.terms.iter().enumerate() {
+            let out = &mut gk[k * BLOCK..k * BLOCK + end - start];
+            let source = |term: Term| match (term, g) {
+                (Term::Grad, Some(g)) => &g[start..end],
+                (Term::Copy(j), _) => &w[j][start..end],
+                (Term::Grad, None) => unreachable!("`terms` names g only if there is one"),
+            };
+            let (c0, t0) = terms[0];
+            out.iter_mut()
+                .zip(source(t0))
+                .for_each(|(o, &x)| *o = x * c0);
+            for &(c, t) in &terms[1..] {
+                out.iter_mut()
+                    .zip(source(t))
+                    .for_each(|(o, &x)| *o += x * c);
+            }
+            if let Some(wd) = plan.weight_decay {
+                out.iter_mut()
+                    .zip(&w[k][start..end])
+                    .for_each(|(o, &x)| *o += x * wd);
+            }
+        }
+        for (k, (w, v)) in w.iter_mut().zip(v.iter_mut()).enumerate() {
+            let gk = &gk[k * BLOCK..k * BLOCK + end - start];
+            let w = &mut w[start..end];
+            match (v, plan.momentum) {
+                (Some(v), Some((damp, mu, nesterov))) => {
+                    let v = &mut v[start..end];
+                    // One loop per case, so that each vectorises.
+                    if plan.first[k] {
+                        v.copy_from_slice(gk);
+                    } else {
+                        v.iter_mut()
+                            .zip(gk)
+                            .for_each(|(v, &g)| *v = g * damp + *v * mu);
+                    }
+                    if nesterov {
+                        w.iter_mut()
+                            .zip(v.iter().zip(gk))
+                            .for_each(|(w, (&v, &g))| *w += (v * mu + g) * plan.neg_lr);
+                    } else {
+                        w.iter_mut()
+                            .zip(v.iter())
+                            .for_each(|(w, &v)| *w += v * plan.neg_lr);
+                    }
+                }
+                _ => w
+                    .iter_mut()
+                    .zip(gk)
+                    .for_each(|(w, &g)| *w += g * plan.neg_lr),
+            }
+        }
+    }
 }
 
 #[cfg(test)]

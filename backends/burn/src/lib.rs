@@ -99,6 +99,7 @@ mod flex_kernels;
 mod layout;
 mod mix_param;
 mod params;
+mod sgd;
 mod subspace;
 mod walk;
 
@@ -109,6 +110,7 @@ pub use checkpoint::{CHECKPOINT_VERSION, Checkpoint, CheckpointError, save_check
 pub use error::{Error, Result};
 pub use layout::{GroupLayout, Layout, MAX_RANK, conv_linear_weights};
 pub use mix_param::MixedCopies;
+pub use sgd::SubspaceSgd;
 pub use subspace::{CopyGradients, Subspace, SubspaceConfig};
 pub use walk::ParamSite;
 

@@ -32,11 +32,43 @@ pub(crate) fn read_params<M: Module>(model: &M, layout: &Layout) -> Vec<BurnTens
 /// requirement, so it is a leaf of the next forward pass. Running statistics are untouched (and
 /// still shared with any clone of `model`).
 pub(crate) fn replace_params<M: Module>(model: M, layout: &Layout, values: Vec<BurnTensor>) -> M {
-    let write = Write {
+    swap(model, layout, values.into_iter().map(Some).collect(), true).0
+}
+
+/// `model` with its group parameters moved out (in `layout` order, outside autodiff), each
+/// left holding an empty tensor until [`put_params`] puts values back: a moved-out tensor is
+/// shared with no parameter, so a backend may update it in place.
+pub(crate) fn take_params<M: Module>(model: M, layout: &Layout) -> (M, Vec<BurnTensor>) {
+    swap(model, layout, vec![None; layout.groups().len()], false)
+}
+
+/// `model` (from [`take_params`]) holding `values` again, with its parameters' ids, autodiff
+/// association and gradient requirement.
+pub(crate) fn put_params<M: Module>(model: M, layout: &Layout, values: Vec<BurnTensor>) -> M {
+    swap(model, layout, values.into_iter().map(Some).collect(), false).0
+}
+
+/// Swaps every group parameter's tensor for `values[g]` (an empty tensor for `None`) and
+/// returns the old tensors; `fresh_ids` gives the parameters new ids.
+fn swap<M: Module>(
+    model: M,
+    layout: &Layout,
+    values: Vec<Option<BurnTensor>>,
+    fresh_ids: bool,
+) -> (M, Vec<BurnTensor>) {
+    let swap = Swap {
         layout,
-        values: values.into_iter().map(Some).collect(),
+        old: vec![None; values.len()],
+        values,
+        fresh_ids,
     };
-    MapWalker::run(model, write).0
+    let (model, swap) = MapWalker::run(model, swap);
+    let old = swap
+        .old
+        .into_iter()
+        .map(|v| v.unwrap_or_else(|| unreachable!("the model was checked against the layout")))
+        .collect();
+    (model, old)
 }
 
 /// A standalone copy of `template` holding `values`: fresh parameter ids, its own running
@@ -72,12 +104,14 @@ impl VisitFloat for Read<'_> {
     }
 }
 
-struct Write<'a> {
+struct Swap<'a> {
     layout: &'a Layout,
     values: Vec<Option<BurnTensor>>,
+    old: Vec<Option<BurnTensor>>,
+    fresh_ids: bool,
 }
 
-impl MapFloat for Write<'_> {
+impl MapFloat for Swap<'_> {
     fn map<const D: usize>(
         &mut self,
         site: &ParamSite,
@@ -86,16 +120,27 @@ impl MapFloat for Write<'_> {
         let Some(g) = self.layout.group(&site.path) else {
             return param;
         };
-        let value = self.values[g]
-            .take()
-            .and_then(BurnTensor::into_tensor::<D>)
-            .unwrap_or_else(|| unreachable!("one value of the group's rank per group"));
-        let mut param = param.map(|old| match (old.is_autodiff(), old.is_require_grad()) {
-            (true, true) => value.autodiff().require_grad(),
-            (true, false) => value.autodiff(),
-            (false, _) => value,
+        let value = self.values[g].take();
+        let mut old = None;
+        let mut param = param.map(|tensor| {
+            let value = match value {
+                Some(v) => v
+                    .into_tensor::<D>()
+                    .unwrap_or_else(|| unreachable!("one value of the group's rank per group")),
+                None => Tensor::empty([0; D], &tensor.device().without_autodiff()),
+            };
+            let value = match (tensor.is_autodiff(), tensor.is_require_grad()) {
+                (true, true) => value.autodiff().require_grad(),
+                (true, false) => value.autodiff(),
+                (false, _) => value,
+            };
+            old = Some(BurnTensor::from_tensor(tensor));
+            value
         });
-        param.id = ParamId::new();
+        self.old[g] = old;
+        if self.fresh_ids {
+            param.id = ParamId::new();
+        }
         param
     }
 }

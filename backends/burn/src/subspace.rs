@@ -14,7 +14,7 @@ use crate::backend::{Burn, BurnTensor};
 use crate::error::{Error, Result};
 use crate::layout::{Layout, conv_linear_weights};
 use crate::mix_param::{AttachPoint, ErasedCopy};
-use crate::params::{read_params, replace_params, standalone_with};
+use crate::params::{put_params, read_params, replace_params, standalone_with, take_params};
 use crate::walk::{ParamSite, VisitFloat, Walker};
 
 /// How a region is sampled and regularized.
@@ -231,6 +231,11 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
                 per_group[g].push(tensor);
             }
         }
+        self.region_of(per_group)
+    }
+
+    /// The region of the copies `per_group[g][k]` of every group.
+    fn region_of(&self, per_group: Vec<Vec<BurnTensor>>) -> Result<Region<Burn>> {
         let groups = self
             .layout
             .groups()
@@ -244,6 +249,42 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
             })
             .collect();
         Ok(Region::new(self.shape(), groups)?)
+    }
+
+    /// Runs `f` on the copies as a core [`Region`] that alone holds them (moved out of the
+    /// copies' parameters, so a backend may update them in place), then puts the region's
+    /// copies back into the parameters, whose ids and settings are kept, whatever `f` returns.
+    pub(crate) fn update_copies<R>(
+        &mut self,
+        f: impl FnOnce(&mut Region<Burn>) -> Result<R>,
+    ) -> Result<R> {
+        let mut per_group: Vec<Vec<BurnTensor>> = vec![Vec::new(); self.layout.groups().len()];
+        let emptied: Vec<M> = std::mem::take(&mut self.copies)
+            .into_iter()
+            .map(|copy| {
+                let (copy, values) = take_params(copy, &self.layout);
+                for (g, value) in values.into_iter().enumerate() {
+                    per_group[g].push(value);
+                }
+                copy
+            })
+            .collect();
+        let mut region = self.region_of(per_group).unwrap_or_else(|e| {
+            unreachable!("the copies were checked when the subspace was built: {e}")
+        });
+        let result = f(&mut region);
+        let mut per_copy: Vec<Vec<BurnTensor>> = emptied.iter().map(|_| Vec::new()).collect();
+        for group in region.into_groups() {
+            for (values, copy) in per_copy.iter_mut().zip(group.copies) {
+                values.push(copy);
+            }
+        }
+        self.copies = emptied
+            .into_iter()
+            .zip(per_copy)
+            .map(|(copy, values)| put_params(copy, &self.layout, values))
+            .collect();
+        result
     }
 
     /// The cos² regularizer of step `step` on the copies, if the shape has a pair and `β > 0`.
@@ -361,20 +402,8 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
         points: &StepPoints,
         step: u64,
     ) -> Result<CopyGradients> {
-        self.layout.check_same(
-            &Layout::of(mixed, self.config.regularized)?,
-            "the mixed model".into(),
-        )?;
+        let found = self.mixed_grads(&mut grads, mixed)?;
         let region = self.region()?;
-        let found = Walker::run(
-            mixed,
-            TakeGrad {
-                layout: &self.layout,
-                grads: &mut grads,
-                values: vec![None; self.layout.groups().len()],
-            },
-        )
-        .values;
         let regularizer = self.regularizer_on(&region, step)?;
         let keep: Vec<bool> = found
             .iter()
@@ -401,6 +430,29 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
             params,
             regularizer,
         })
+    }
+
+    /// The gradient of every group of `mixed` (from [`Subspace::mixed`]), taken out of
+    /// `grads`; `None` where the loss does not reach the group. Errors if `mixed` does not
+    /// have the copies' parameters.
+    pub(crate) fn mixed_grads(
+        &self,
+        grads: &mut Gradients,
+        mixed: &M,
+    ) -> Result<Vec<Option<BurnTensor>>> {
+        self.layout.check_same(
+            &Layout::of(mixed, self.config.regularized)?,
+            "the mixed model".into(),
+        )?;
+        Ok(Walker::run(
+            mixed,
+            TakeGrad {
+                layout: &self.layout,
+                grads,
+                values: vec![None; self.layout.groups().len()],
+            },
+        )
+        .values)
     }
 
     /// The network at `point` as a plain model of the user's own type: `Σ c_i(p) w_i` by core's

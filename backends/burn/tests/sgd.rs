@@ -1,0 +1,207 @@
+//! `SubspaceSgd`: the fused step gives the bits of `scatter` followed by burn's own SGD, for
+//! every shape and momentum setting, with a parameter the loss does not reach; bad steps
+//! change nothing.
+
+#![allow(clippy::unwrap_used)] // helpers outside #[test] functions
+
+mod common;
+
+use burn::module::Module;
+use burn::nn::{Linear, LinearConfig};
+use burn::optim::SgdConfig as BurnSgdConfig;
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::momentum::MomentumConfig;
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+use common::{batch, cross_entropy, values};
+use subspace_burn::{Error, Subspace, SubspaceConfig, SubspaceSgd};
+use subspace_core::{Momentum, Point, SgdConfig, Shape, StepPoints};
+
+/// An MLP with a layer its forward pass never uses.
+#[derive(Module, Debug)]
+struct WithUnused {
+    fc1: Linear,
+    fc2: Linear,
+    unused: Linear,
+}
+
+impl WithUnused {
+    fn new(device: &Device) -> Self {
+        Self {
+            fc1: LinearConfig::new(6, 5).init(device),
+            fc2: LinearConfig::new(5, 3).init(device),
+            unused: LinearConfig::new(2, 2).init(device),
+        }
+    }
+
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        self.fc2.forward(relu(self.fc1.forward(x)))
+    }
+}
+
+fn device() -> Device {
+    Device::flex().autodiff()
+}
+
+/// Every copy's parameters, in order.
+fn copies(sub: &Subspace<WithUnused>) -> Vec<Vec<f32>> {
+    let region = sub.region().unwrap();
+    region
+        .to_host()
+        .unwrap()
+        .into_iter()
+        .flat_map(|g| g.copies.into_iter().map(|c| c.into_data()))
+        .collect()
+}
+
+const LR: f64 = 0.1;
+
+#[test]
+fn the_fused_step_gives_the_bits_of_scatter_then_burns_sgd() {
+    let device = device();
+    let momenta = [
+        None,
+        Some((0.9, 0.0, false)),
+        Some((0.9, 0.0, true)),
+        Some((0.8, 0.25, false)),
+    ];
+    for shape in [Shape::Point, Shape::Line, Shape::simplex(3).unwrap()] {
+        for momentum in momenta {
+            let config = SubspaceConfig::new(shape, 11);
+            let mut fused = Subspace::new(config, || WithUnused::new(&device)).unwrap();
+            let template = WithUnused::new(&device);
+            let mut plain =
+                Subspace::from_region(config, &template, fused.region().unwrap()).unwrap();
+            let mut sgd_config = SgdConfig::new().with_weight_decay(1e-2);
+            let mut burn_config =
+                BurnSgdConfig::new().with_weight_decay(Some(WeightDecayConfig::new(1e-2)));
+            if let Some((mu, dampening, nesterov)) = momentum {
+                sgd_config = sgd_config.with_momentum(Momentum {
+                    momentum: mu,
+                    dampening,
+                    nesterov,
+                });
+                burn_config = burn_config.with_momentum(Some(
+                    MomentumConfig::new()
+                        .with_momentum(mu)
+                        .with_dampening(dampening)
+                        .with_nesterov(nesterov),
+                ));
+            }
+            let mut sgd = SubspaceSgd::new(sgd_config).unwrap();
+            let mut optim = burn_config.init();
+            let unused_bias_before = unused_bias(&fused);
+            let what = format!("{shape}, momentum {momentum:?}");
+
+            for step in 0..4u64 {
+                let (x, labels) = batch(8, 6, 3, step, &device);
+                let points = fused.points(step);
+
+                let mixed = plain.mixed(&points).unwrap();
+                let loss = cross_entropy(mixed.forward(x.clone()), &labels);
+                let grads = plain
+                    .scatter(loss.backward(), &mixed, &points, step)
+                    .unwrap();
+                plain = optim.step(LR, plain, grads.params);
+
+                let mixed = fused.mixed(&points).unwrap();
+                let loss = cross_entropy(mixed.forward(x), &labels);
+                let reg = sgd
+                    .step(LR, &mut fused, loss.backward(), mixed, &points, step)
+                    .unwrap();
+
+                assert_eq!(reg, grads.regularizer, "{what}, step {step}");
+                let (a, b) = (copies(&fused), copies(&plain));
+                for (k, (a, b)) in a.iter().zip(&b).enumerate() {
+                    let (a, b): (Vec<u32>, Vec<u32>) = (
+                        a.iter().map(|x| x.to_bits()).collect(),
+                        b.iter().map(|x| x.to_bits()).collect(),
+                    );
+                    assert_eq!(a, b, "{what}, step {step}, tensor {k}");
+                }
+            }
+            // The unused layer's bias has no gradient and no regularizer: never stepped.
+            assert_eq!(unused_bias(&fused), unused_bias_before, "{what}");
+        }
+    }
+}
+
+/// Copy 0's bias of the layer the forward pass does not use.
+fn unused_bias(sub: &Subspace<WithUnused>) -> Vec<f32> {
+    values(sub.copies()[0].unused.bias.as_ref().unwrap().val())
+}
+
+#[test]
+fn the_fused_step_keeps_parameter_ids_and_gradient_settings() {
+    let device = device();
+    let mut line = Subspace::new(SubspaceConfig::new(Shape::Line, 3), || {
+        WithUnused::new(&device)
+    })
+    .unwrap();
+    let ids = |sub: &Subspace<WithUnused>| -> Vec<_> {
+        sub.copies().iter().map(|c| c.fc1.weight.id).collect()
+    };
+    let before = ids(&line);
+    let mut sgd = SubspaceSgd::new(SgdConfig::new().with_momentum(Momentum::new(0.9))).unwrap();
+    let (x, labels) = batch(4, 6, 3, 0, &device);
+    let points = line.points(0);
+    let mixed = line.mixed(&points).unwrap();
+    let loss = cross_entropy(mixed.forward(x.clone()), &labels);
+    sgd.step(LR, &mut line, loss.backward(), mixed, &points, 0)
+        .unwrap();
+    assert_eq!(ids(&line), before);
+    // The copies are still autodiff leaves: the next step has gradients for them.
+    let model = line.at(&line.points(1)).unwrap();
+    let loss = cross_entropy(model.forward(x), &labels);
+    let grads = line.gradients(loss.backward(), 1).unwrap();
+    assert!(
+        grads
+            .params
+            .get::<2>(line.copies()[1].fc1.weight.id)
+            .is_some()
+    );
+    assert_eq!(sgd.state().velocities().len(), 6);
+}
+
+#[test]
+fn bad_steps_are_errors_and_change_nothing() {
+    let device = device();
+    let mut line = Subspace::new(SubspaceConfig::new(Shape::Line, 5), || {
+        WithUnused::new(&device)
+    })
+    .unwrap();
+    let mut sgd = SubspaceSgd::new(SgdConfig::new().with_momentum(Momentum::new(0.9))).unwrap();
+    let before = copies(&line);
+    let (x, labels) = batch(4, 6, 3, 0, &device);
+    let backward = |model: &WithUnused| cross_entropy(model.forward(x.clone()), &labels).backward();
+
+    let points = line.points(0);
+    let mixed = line.mixed(&points).unwrap();
+    let err = sgd
+        .step(f64::NAN, &mut line, backward(&mixed), mixed, &points, 0)
+        .unwrap_err();
+    assert!(err.to_string().contains("learning rate"), "{err}");
+
+    // A simplex's point for a line.
+    let mixed = line.mixed(&points).unwrap();
+    let simplex_point = StepPoints::Shared(Point::simplex(vec![0.5, 0.5, 0.0]).unwrap());
+    let err = sgd
+        .step(LR, &mut line, backward(&mixed), mixed, &simplex_point, 0)
+        .unwrap_err();
+    assert!(matches!(err, Error::Core(_)), "{err}");
+
+    let other = WithUnused {
+        fc1: LinearConfig::new(6, 4).init(&device),
+        fc2: LinearConfig::new(4, 3).init(&device),
+        unused: LinearConfig::new(2, 2).init(&device),
+    };
+    let grads = cross_entropy(other.forward(x.clone()), &labels).backward();
+    let err = sgd
+        .step(LR, &mut line, grads, other, &points, 0)
+        .unwrap_err();
+    assert!(matches!(err, Error::LayoutMismatch { .. }), "{err}");
+
+    assert_eq!(copies(&line), before);
+    assert!(sgd.state().velocities().is_empty());
+    assert!(SubspaceSgd::new(SgdConfig::new().with_weight_decay(-1.0)).is_err());
+}
