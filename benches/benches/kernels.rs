@@ -33,7 +33,8 @@ impl BackendVisitor for Kernels<'_> {
                 group.throughput(Throughput::Bytes(w.bytes()));
                 group.bench_function(BenchmarkId::from_parameter(w.params), |b| {
                     // Prepared only when the filter selects this benchmark.
-                    let prepared = Prepared::<B>::new(w, device).expect("workload inputs upload");
+                    let mut prepared =
+                        Prepared::<B>::new(w, device).expect("workload inputs upload");
                     b.iter(|| prepared.run().expect("kernel runs"));
                 });
             }

@@ -21,8 +21,8 @@ use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{GradientsParams, SgdConfig};
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
-use subspace_burn::{Burn, Subspace, SubspaceConfig};
-use subspace_core::Shape;
+use subspace_burn::{Burn, Subspace, SubspaceConfig, SubspaceSgd};
+use subspace_core::{Momentum, Shape};
 use subspace_examples::models::{IMAGE_SIDE, Init, ResNet20, SmallCnn};
 
 use crate::backends::{BenchBackend, Placement};
@@ -81,15 +81,25 @@ pub enum Variant {
     /// A line through the plugin's other form: core's mix outside the autodiff graph
     /// (`subspace.mixed`), then core's scatter of the gradient (`subspace.scatter`).
     LineOutside,
+    /// Standard training as a one-copy region stepped by [`SubspaceSgd`]: the baseline of the
+    /// fused variants (burn's SGD arithmetic in one pass per parameter).
+    StandardFused,
+    /// A line, mix outside, every copy stepped by [`SubspaceSgd`].
+    LineFused,
+    /// A 3-vertex simplex, mix outside, every copy stepped by [`SubspaceSgd`].
+    Simplex3Fused,
 }
 
 impl Variant {
     /// Every variant; standard first.
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 7] = [
         Self::Standard,
         Self::Line,
         Self::Simplex3,
         Self::LineOutside,
+        Self::StandardFused,
+        Self::LineFused,
+        Self::Simplex3Fused,
     ];
 
     /// The name in tables.
@@ -99,13 +109,31 @@ impl Variant {
             Self::Line => "line",
             Self::Simplex3 => "simplex-3",
             Self::LineOutside => "line, mix outside",
+            Self::StandardFused => "standard, fused SGD",
+            Self::LineFused => "line, fused SGD",
+            Self::Simplex3Fused => "simplex-3, fused SGD",
         }
     }
 
-    /// Whether the step-time target applies: to the plugin's in-graph form (what the
-    /// experiments run), not to the mix-outside form shown for comparison.
+    /// The variant this one's ratio is taken against: standard training with the same
+    /// optimizer (burn's SGD for the burn-optimizer variants and for the fused standard step
+    /// itself, the fused standard step for the fused subspace variants).
+    pub fn baseline(self) -> Self {
+        match self {
+            Self::LineFused | Self::Simplex3Fused => Self::StandardFused,
+            _ => Self::Standard,
+        }
+    }
+
+    /// Whether the step-time target applies: to the plugin's in-graph form with a burn
+    /// optimizer (what the experiments run) and to the fused form, each against standard
+    /// training with the same optimizer; not to the mix-outside form with burn's optimizer or
+    /// to the fused standard step, shown for comparison.
     pub fn has_target(self) -> bool {
-        matches!(self, Self::Line | Self::Simplex3)
+        matches!(
+            self,
+            Self::Line | Self::Simplex3 | Self::LineFused | Self::Simplex3Fused
+        )
     }
 }
 
@@ -304,14 +332,18 @@ impl Trainers {
         let stats = |values: Vec<f64>| {
             Stats::of(values).unwrap_or_else(|| unreachable!("at least one finite timed round"))
         };
+        let position = |v: Variant| {
+            Variant::ALL
+                .iter()
+                .position(|x| *x == v)
+                .unwrap_or_else(|| unreachable!("ALL holds every variant"))
+        };
         let ratios = Variant::ALL[1..]
             .iter()
             .zip(&times[1..])
             .map(|(v, t)| {
-                (
-                    *v,
-                    stats(t.iter().zip(&times[0]).map(|(a, s)| a / s).collect()),
-                )
+                let base = &times[position(v.baseline())];
+                (*v, stats(t.iter().zip(base).map(|(a, s)| a / s).collect()))
             })
             .collect();
         let seconds = Variant::ALL
@@ -378,13 +410,19 @@ impl Batch {
     }
 }
 
-/// SGD with momentum 0.9 and weight decay 1e-4, as in the experiments.
+/// The experiments' momentum and weight decay.
+const MOMENTUM: f64 = 0.9;
+const WEIGHT_DECAY: f64 = 1e-4;
+
+/// burn's SGD with momentum 0.9 and weight decay 1e-4, as in the experiments.
 fn sgd() -> SgdConfig {
     SgdConfig::new()
         .with_momentum(Some(
-            MomentumConfig::new().with_momentum(0.9).with_dampening(0.0),
+            MomentumConfig::new()
+                .with_momentum(MOMENTUM)
+                .with_dampening(0.0),
         ))
-        .with_weight_decay(Some(WeightDecayConfig::new(1e-4)))
+        .with_weight_decay(Some(WeightDecayConfig::new(WEIGHT_DECAY as f32)))
 }
 
 /// The steps of [`Variant::ALL`], in order.
@@ -402,6 +440,15 @@ fn variants<M: Init + 'static>(device: &Device, batch: &Batch) -> Result<Vec<(Va
         (
             Variant::LineOutside,
             subspace::<M>(device, batch, Shape::Line, Form::MixOutside)?,
+        ),
+        (
+            Variant::StandardFused,
+            fused::<M>(device, batch, Shape::Point)?,
+        ),
+        (Variant::LineFused, fused::<M>(device, batch, Shape::Line)?),
+        (
+            Variant::Simplex3Fused,
+            fused::<M>(device, batch, Shape::simplex(3)?)?,
         ),
     ])
 }
@@ -477,6 +524,32 @@ fn subspace<M: Init + 'static>(
     }))
 }
 
+/// A region of `shape` through the mix-outside form, every copy stepped by [`SubspaceSgd`]
+/// with the settings of [`sgd`].
+fn fused<M: Init + 'static>(device: &Device, batch: &Batch, shape: Shape) -> Result<Step> {
+    let (device, batch) = (device.clone(), batch.clone());
+    let mut region = Subspace::new(SubspaceConfig::new(shape, SEED), || M::init(&device))?;
+    let mut optim = SubspaceSgd::new(
+        subspace_core::SgdConfig::new()
+            .with_momentum(Momentum::new(MOMENTUM))
+            .with_weight_decay(WEIGHT_DECAY),
+    )?;
+    Ok(Box::new(move |t| {
+        let mut timer = LapTimer::start(&device);
+        let points = region.points(t);
+        let model = region.mixed(&points)?;
+        timer.lap(Phase::Mix)?;
+        let loss = batch.loss(model.forward(batch.images.clone()));
+        timer.lap(Phase::Forward)?;
+        let grads = loss.backward();
+        timer.lap(Phase::Backward)?;
+        timer.lap(Phase::Gradients)?;
+        optim.step(LR, &mut region, grads, model, &points, t)?;
+        timer.lap(Phase::Optimizer)?;
+        Ok(timer.laps)
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -488,7 +561,7 @@ mod tests {
         assert!(!o.on_accelerator);
         let variants: Vec<Variant> = o.seconds.iter().map(|(v, _)| *v).collect();
         assert_eq!(variants, Variant::ALL);
-        assert_eq!(o.ratios.len(), 3);
+        assert_eq!(o.ratios.len(), Variant::ALL.len() - 1);
         assert!(
             o.ratios
                 .iter()

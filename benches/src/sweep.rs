@@ -85,7 +85,7 @@ impl Sweep<'_> {
             if !self.selection.selects(&backend, &workload) {
                 continue;
             }
-            let prepared = Prepared::<B>::new(workload, device)?;
+            let mut prepared = Prepared::<B>::new(workload, device)?;
             let timing = KernelTiming {
                 backend: backend.clone(),
                 workload,

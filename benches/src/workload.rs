@@ -17,6 +17,7 @@
 //! | `cos2_grads` | two `lincomb`s of two copies | `6` |
 //! | `copy_gradients` | a 3-term `lincomb` (`g`, `w_i`, `w_j`) for each copy of the pair, a 2-term one (`g`, `w_i`) for the others | `8 + 3(m − 2)` |
 //! | `swa_update`, `ema_update` | one 2-term `lincomb` | `3` |
+//! | `sgd_step` | one `sgd_group`: every copy's gradient (`c_i g + dR/dw_i`), weight decay, momentum and update; read `g` and each copy and velocity, write each copy and velocity | `1 + 4m` |
 //!
 //! Bytes are `4 · n ·` that count; the achieved bandwidth is bytes over the median time.
 
@@ -25,9 +26,9 @@ use std::hint::black_box;
 
 use rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
 use subspace_core::{
-    Coefficients, Cos2, Cos2Config, EmaState, Group, HostTensor, Pair, Region, Shape, StepPoints,
-    SwaState, copy_gradients, cos2_grads, cos2_regularizer, ema_init, ema_update, mix,
-    sample_point, scatter, swa_init, swa_update,
+    Coefficients, Cos2, Cos2Config, EmaState, Group, HostTensor, Momentum, Pair, Region, SgdConfig,
+    SgdState, Shape, StepPoints, SwaState, copy_gradients, cos2_grads, cos2_regularizer, ema_init,
+    ema_update, mix, sample_point, scatter, sgd_step, swa_init, swa_update,
 };
 
 use crate::backends::BenchBackend;
@@ -40,8 +41,13 @@ pub const SIZES: [usize; 5] = [1_000, 10_000, 100_000, 1_000_000, 10_000_000];
 /// 5-vertex simplex.
 pub const COPIES: [usize; 3] = [2, 3, 5];
 
-/// The weight decay `λ` of the timed [`copy_gradients`] (the paper's default).
+/// The weight decay `λ` of the timed [`copy_gradients`] and [`sgd_step`] (the paper's default).
 const WEIGHT_DECAY: f64 = 1e-4;
+
+/// The momentum and learning rate of the timed [`sgd_step`]: the paper's momentum, and a rate
+/// small enough that thousands of steps on one gradient keep the copies near their start.
+const MOMENTUM: f64 = 0.9;
+const LR: f64 = 1e-4;
 
 /// The seed of every workload's inputs.
 const SEED: u64 = 2021;
@@ -63,11 +69,14 @@ pub enum Kernel {
     SwaUpdate,
     /// [`ema_update`]: `w̄ ← d w̄ + (1 − d) w`.
     EmaUpdate,
+    /// [`sgd_step`]: the gradient of every copy, weight decay, momentum and the update, in
+    /// place.
+    SgdStep,
 }
 
 impl Kernel {
     /// Every kernel, in the order of the report.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Mix,
         Self::Scatter,
         Self::Cos2Value,
@@ -75,6 +84,7 @@ impl Kernel {
         Self::CopyGradients,
         Self::SwaUpdate,
         Self::EmaUpdate,
+        Self::SgdStep,
     ];
 
     /// The name used in group ids and tables.
@@ -87,12 +97,16 @@ impl Kernel {
             Self::CopyGradients => "copy_gradients",
             Self::SwaUpdate => "swa_update",
             Self::EmaUpdate => "ema_update",
+            Self::SgdStep => "sgd_step",
         }
     }
 
     /// Whether the work grows with the number of copies `m` (otherwise it is timed for a line).
     pub fn depends_on_copies(self) -> bool {
-        matches!(self, Self::Mix | Self::Scatter | Self::CopyGradients)
+        matches!(
+            self,
+            Self::Mix | Self::Scatter | Self::CopyGradients | Self::SgdStep
+        )
     }
 
     /// `f32` elements read plus written per parameter with `copies` copies (module docs).
@@ -104,6 +118,7 @@ impl Kernel {
             Self::Cos2Grads => 6,
             Self::CopyGradients => 8 + 3 * copies.saturating_sub(2),
             Self::SwaUpdate | Self::EmaUpdate => 3,
+            Self::SgdStep => 1 + 4 * copies,
         }
     }
 }
@@ -178,6 +193,9 @@ pub struct Prepared<B: BenchBackend> {
     reg: Cos2,
     swa: SwaState<B::Tensor>,
     ema: EmaState<B::Tensor>,
+    /// The copies [`sgd_step`] updates (uploaded again: shared with nothing, so a backend may
+    /// update them in place) and their velocities.
+    sgd: (Region<B>, SgdState<B::Tensor>),
 }
 
 impl<B: BenchBackend> Prepared<B> {
@@ -186,26 +204,32 @@ impl<B: BenchBackend> Prepared<B> {
     pub fn new(workload: Workload, device: &B::Device) -> Result<Self> {
         let mut rng = ChaCha8Rng::seed_from_u64(SEED);
         let n = workload.params;
-        let upload = |rng: &mut ChaCha8Rng| -> Result<B::Tensor> {
+        let draw = |rng: &mut ChaCha8Rng| -> Result<HostTensor> {
             let data = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
-            Ok(B::from_host(&HostTensor::new(vec![n], data)?, device))
+            Ok(HostTensor::new(vec![n], data)?)
         };
-        let copies = (0..workload.copies)
-            .map(|_| upload(&mut rng))
+        let host = (0..workload.copies)
+            .map(|_| draw(&mut rng))
             .collect::<Result<Vec<_>>>()?;
-        let grad = upload(&mut rng)?;
+        let copies: Vec<B::Tensor> = host.iter().map(|h| B::from_host(h, device)).collect();
+        let grad = B::from_host(&draw(&mut rng)?, device);
         let shape = workload.shape()?;
         let point = sample_point(shape, &mut rng);
         let coefficients = shape.coefficients(&point)?;
-        let region = Region::new(
-            shape,
-            vec![Group {
-                name: "params".into(),
-                layer: 0,
-                regularized: true,
-                copies: copies.clone(),
-            }],
-        )?;
+        let region_of = |copies: Vec<B::Tensor>| {
+            Region::new(
+                shape,
+                vec![Group {
+                    name: "params".into(),
+                    layer: 0,
+                    regularized: true,
+                    copies,
+                }],
+            )
+        };
+        let region = region_of(copies.clone())?;
+        let own_copies = host.iter().map(|h| B::from_host(h, device)).collect();
+        let sgd = (region_of(own_copies)?, SgdState::new());
         let pair = Pair::new(0, 1, workload.copies)?;
         let reg = cos2_regularizer(&region, pair, Cos2Config::default())?;
         let swa = swa_init::<B>(vec![copies[0].clone()]);
@@ -221,6 +245,7 @@ impl<B: BenchBackend> Prepared<B> {
             reg,
             swa,
             ema,
+            sgd,
         })
     }
 
@@ -232,7 +257,7 @@ impl<B: BenchBackend> Prepared<B> {
     /// Runs the kernel once through `subspace-core`, waits for the device, then drops the
     /// results (inside the call, as a training step drops them). The results are held until
     /// the device is done, so a backend that fuses lazily cannot skip writing them.
-    pub fn run(&self) -> Result<()> {
+    pub fn run(&mut self) -> Result<()> {
         let copies = &self.region.groups()[0].copies;
         let params = || vec![copies[1].clone()];
         let outputs: Vec<B::Tensor> = match self.workload.kernel {
@@ -263,6 +288,23 @@ impl<B: BenchBackend> Prepared<B> {
             .collect(),
             Kernel::SwaUpdate => swa_update::<B>(self.swa.clone(), params())?.average,
             Kernel::EmaUpdate => ema_update::<B>(self.ema.clone(), params())?.average,
+            Kernel::SgdStep => {
+                let (region, state) = &mut self.sgd;
+                let config = SgdConfig::new()
+                    .with_momentum(Momentum::new(MOMENTUM))
+                    .with_weight_decay(WEIGHT_DECAY);
+                let grads = vec![Some(self.grad.clone())];
+                sgd_step(
+                    region,
+                    grads,
+                    &self.points,
+                    Some(&self.reg),
+                    state,
+                    &config,
+                    LR,
+                )?;
+                Vec::new()
+            }
         };
         B::synchronize(&self.device)?;
         drop(black_box(outputs));
@@ -292,12 +334,13 @@ mod tests {
         assert_eq!(bytes(Kernel::CopyGradients, 2), 4 * 10 * 8);
         assert_eq!(bytes(Kernel::CopyGradients, 5), 4 * 10 * 17);
         assert_eq!(bytes(Kernel::EmaUpdate, 2), 4 * 10 * 3);
+        assert_eq!(bytes(Kernel::SgdStep, 3), 4 * 10 * 13);
     }
 
     #[test]
     fn every_kernel_appears_once_per_copies_and_size() {
         let all = Workload::all(&[10, 20]);
-        assert_eq!(all.len(), 2 * (3 * COPIES.len() + 4));
+        assert_eq!(all.len(), 2 * (4 * COPIES.len() + 4));
         assert!(all.iter().all(|w| w.shape().unwrap().copies() == w.copies));
         assert_eq!(
             all.iter().filter(|w| w.kernel == Kernel::Mix).count(),
@@ -311,7 +354,7 @@ mod tests {
     impl BackendVisitor for RunAll {
         fn visit<B: BenchBackend>(&mut self, device: &B::Device) {
             for w in Workload::all(&[1, 300]) {
-                let prepared = Prepared::<B>::new(w, device).unwrap();
+                let mut prepared = Prepared::<B>::new(w, device).unwrap();
                 assert_eq!(prepared.workload(), w);
                 prepared.run().unwrap();
             }
