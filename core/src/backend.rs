@@ -163,7 +163,18 @@ pub trait Backend: Sized + 'static {
         }
     }
 
-    /// One SGD step of every copy of a parameter group ([`crate::sgd`]); override to read the
+    /// `Σ_k c_k x_k` and, if `pair = Some((i, j))`, the [`Gram`] entries of terms `i` and
+    /// `j`'s tensors; override to read the tensors once for both. Core passes indices of
+    /// existing terms.
+    fn lincomb_gram(
+        terms: Vec<(f64, Self::Tensor)>,
+        pair: Option<(usize, usize)>,
+    ) -> (Self::Tensor, Option<Gram<Self::Scalar>>) {
+        let gram = pair.map(|(i, j)| Self::gram(terms[i].1.clone(), terms[j].1.clone()));
+        (Self::lincomb(terms), gram)
+    }
+
+    /// One SGD step of every copy of a parameter group ([`sgd_step`](crate::sgd_step)); override to read the
     /// gradient and every copy once. Core passes as many velocities and [`CopyGradient`]s as
     /// weights, tensors of one dims, and regularizer indices of existing copies.
     ///

@@ -5,7 +5,8 @@
 //!
 //! This crate is the framework-free math: [shapes](Shape) and validated [points](Point),
 //! [samplers](PointSchedule), the [mix](mix()) and gradient [scatter](scatter()), the
-//! whole-network [cos² regularizer](cos2_regularizer), per-copy [gradients](copy_gradients),
+//! whole-network [cos² regularizer](cos2_regularizer), per-copy [gradients](copy_gradients) and
+//! an [SGD step](sgd_step) of every copy fused with them,
 //! [SWA and EMA](swa_update), [metrics], and a framework-neutral [region file](save_region)
 //! (safetensors) that any adapter writes and any other reads. Tensor work goes through the small
 //! [`Backend`] trait; adapters implement it for burn, luminal and a CPU reference.

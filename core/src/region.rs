@@ -3,6 +3,7 @@
 use crate::backend::{Backend, HostTensor, check_same_dims};
 use crate::error::{Error, Result};
 use crate::mix::{mix, scatter};
+use crate::regularizer::{Cos2, Cos2Config, Pair, sum_grams};
 use crate::sampler::StepPoints;
 use crate::shape::{Point, Shape};
 
@@ -170,6 +171,36 @@ impl<B: Backend> Region<B> {
                 mix::<B>(&g.copies, &c)
             })
             .collect()
+    }
+
+    /// `w(p)` for every group ([`Region::mix`]) and the cos² regularizer of `pair` over the
+    /// regularized groups ([`cos2_regularizer`](crate::cos2_regularizer)), with the same
+    /// values, from one [`Backend::lincomb_gram`] per group: a backend that fuses it reads
+    /// every copy once for both.
+    ///
+    /// Errors as `mix` and `cos2_regularizer` do.
+    pub fn mix_with_cos2(
+        &self,
+        points: &StepPoints,
+        pair: Pair,
+        config: Cos2Config,
+    ) -> Result<(Vec<B::Tensor>, Cos2)> {
+        let pair = Pair::new(pair.i(), pair.j(), self.shape.copies())?;
+        let mut grams = Vec::new();
+        let mixed = self
+            .groups
+            .iter()
+            .map(|g| {
+                let c = self.shape.coefficients(points.for_layer(g.layer)?)?;
+                let terms = c.as_slice().iter().copied().zip(g.copies.iter().cloned());
+                let regularized = g.regularized.then_some((pair.i(), pair.j()));
+                let (w, gram) = B::lincomb_gram(terms.collect(), regularized);
+                grams.extend(gram);
+                Ok(w)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let [s, a, b] = sum_grams::<B>(grams, "Region::mix_with_cos2")?;
+        Ok((mixed, Cos2::from_sums(pair, s, a, b, config)))
     }
 
     /// `w(p)` for every group at one point, e.g. the midpoint for evaluation or export.

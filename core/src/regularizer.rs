@@ -17,7 +17,7 @@
 
 use rand::{Rng, RngExt};
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Gram};
 use crate::error::{Error, Result, finite};
 use crate::region::{Group, Region};
 
@@ -207,15 +207,23 @@ pub(crate) fn gram_sums<B: Backend>(
     include: impl Fn(&Group<B::Tensor>) -> bool,
 ) -> Result<[f64; 3]> {
     let pair = Pair::new(pair.i, pair.j, region.shape().copies())?;
-    let scalars: Vec<B::Scalar> = region
+    let grams = region
         .groups()
         .iter()
         .filter(|g| include(g))
-        .flat_map(|g| {
-            let gram = B::gram(g.copies[pair.i].clone(), g.copies[pair.j].clone());
-            [gram.ab, gram.aa, gram.bb]
-        })
+        .map(|g| B::gram(g.copies[pair.i].clone(), g.copies[pair.j].clone()))
         .collect();
+    sum_grams::<B>(grams, operation)
+}
+
+/// `[<a, b>, |a|², |b|²]` summed over per-group Gram entries, read back in one transfer.
+///
+/// Errors if there are none, the backend fails, or a sum is not finite.
+pub(crate) fn sum_grams<B: Backend>(
+    grams: Vec<Gram<B::Scalar>>,
+    operation: &'static str,
+) -> Result<[f64; 3]> {
+    let scalars: Vec<B::Scalar> = grams.into_iter().flat_map(|g| [g.ab, g.aa, g.bb]).collect();
     if scalars.is_empty() {
         return Err(Error::Empty {
             operation,

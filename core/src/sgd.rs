@@ -1,23 +1,5 @@
-//! Steps 4 and 5 of the plugin contract in one call: the gradient of every copy and an SGD
-//! step on it, so a backend can update all copies in one pass over their memory.
-//!
-//! For every parameter group and every copy `k`, with `g = dL/dw(p)` from the host's backward:
-//!
-//! ```text
-//! G_k = c_k(p) g + dR/dw_k                      the copy's gradient (copy_gradients, λ = 0)
-//! G_k ← λ w_k + G_k                             weight decay λ, on every copy separately
-//! v_k ← G_k                    at the first step of the copy,
-//! v_k ← (1 − τ) G_k + μ v_k    after it         momentum μ, dampening τ
-//! u_k = μ v_k + G_k  (Nesterov), else v_k       (u_k = G_k without momentum)
-//! w_k ← w_k − η u_k                             learning rate η
-//! ```
-//!
-//! This is burn's `Sgd` (and PyTorch's `torch.optim.SGD`) applied to every copy's gradient,
-//! with the `f32` operations in burn's order: on a backend whose `lincomb` follows that order
-//! (burn's), [`sgd_step`] gives the bits of [`copy_gradients`](crate::copy_gradients) followed
-//! by burn's optimizer. Unlike a host optimizer, which steps each copy's tensor on its own, a
-//! backend sees all copies of a group at once in [`Backend::sgd_group`] and may read `g` and
-//! every copy once while it writes the new copies and velocities.
+//! Steps 4 and 5 of the plugin contract in one call: [`sgd_step`], the gradient of every copy
+//! and an SGD step on it, so a backend can update all copies in one pass over their memory.
 
 use crate::backend::Backend;
 use crate::error::{Error, Result, finite};
@@ -287,8 +269,25 @@ impl<T> SgdState<T> {
     }
 }
 
-/// One SGD step of every copy of `region` (see the [module](self) for the update), through
-/// [`Backend::sgd_group`], one call per group.
+/// One SGD step of every copy of `region`, through [`Backend::sgd_group`], one call per group.
+///
+/// For every parameter group and every copy `k`, with `g = dL/dw(p)` from the host's backward:
+///
+/// ```text
+/// G_k = c_k(p) g + dR/dw_k                      the copy's gradient (copy_gradients, λ = 0)
+/// G_k ← λ w_k + G_k                             weight decay λ, on every copy separately
+/// v_k ← G_k                    at the first step of the copy,
+/// v_k ← (1 − τ) G_k + μ v_k    after it         momentum μ, dampening τ
+/// u_k = μ v_k + G_k  (Nesterov), else v_k       (u_k = G_k without momentum)
+/// w_k ← w_k − η u_k                             learning rate η
+/// ```
+///
+/// This is burn's `Sgd` (and PyTorch's `torch.optim.SGD`) applied to every copy's gradient,
+/// with the `f32` operations in burn's order: on a backend whose `lincomb` follows that order
+/// (burn's), it gives the bits of [`copy_gradients`](crate::copy_gradients) followed by burn's
+/// optimizer. Unlike a host optimizer, which steps each copy's tensor on its own, a backend sees
+/// all copies of a group at once in [`Backend::sgd_group`] and may read `g` and every copy
+/// once while it writes the new copies and velocities.
 ///
 /// `grads[g]` is `dL/dw(p)` of group `g` from the host's backward at the mixed weights, or
 /// `None` if the loss does not reach it: such a group steps on its regularizer term alone if
