@@ -89,6 +89,7 @@ macro_rules! __backend_checks {
             cos2_invariants => check_cos2_invariants,
             cos2_orthogonal_parallel => check_cos2_orthogonal_parallel,
             cos2_zero_norm => check_cos2_zero_norm,
+            mix_with_cos2 => check_mix_with_cos2,
             copy_gradients => check_copy_gradients,
             sgd_step => check_sgd_step,
             copy_distance => check_copy_distance,

@@ -6,11 +6,12 @@ use proptest::prelude::*;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use subspace_core::{
-    Backend, Cos2, Cos2Config, DEFAULT_EPS, HostTensor, Pair, cos2_grads, cos2_regularizer,
+    Backend, Cos2, Cos2Config, DEFAULT_EPS, HostTensor, Pair, StepPoints, cos2_grads,
+    cos2_regularizer,
 };
 
 use crate::compare::Comparisons;
-use crate::data::{RegionSpec, download};
+use crate::data::{RegionSpec, download, widen};
 use crate::harness::{SuiteConfig, run_property};
 use crate::oracle::{HostCos2, concat};
 use crate::outcome::{CaseError, Failure, Report};
@@ -231,6 +232,71 @@ pub fn check_cos2_finite_differences<B: Backend>(
                     magnitude,
                 );
             }
+            cmp.finish()
+        },
+    )
+}
+
+/// `Region::mix_with_cos2` (one `lincomb_gram` per group, which a backend may fuse) gives the
+/// mix of `Region::mix` within [`Tolerance::F32`] (magnitude `Σ_i |c_i w_ik|`) and the
+/// regularizer of `cos2_regularizer` within [`Tolerance::F32_REDUCTION`] (magnitudes
+/// `sqrt(A B)`, `A`, `B` and `β`), at the midpoint of random regions for random pairs.
+pub fn check_mix_with_cos2<B: Backend>(
+    device: &B::Device,
+    config: &SuiteConfig,
+) -> Result<Report, Failure> {
+    run_property(
+        "mix_with_cos2 = mix + cos²",
+        &B::name(device),
+        config,
+        (region_and_pair(), beta()),
+        |((spec, pair), beta): &((RegionSpec, Pair), f64)| {
+            let copies = spec.host_nonzero();
+            let region = spec.region::<B>(&copies, device)?;
+            let cos2 = Cos2Config::new(*beta, DEFAULT_EPS)?;
+            let points = StepPoints::Shared(spec.shape.midpoint());
+            let (mixed, reg) = region.mix_with_cos2(&points, *pair, cos2)?;
+            let (want_mixed, want_reg) = (
+                region.mix(&points)?,
+                cos2_regularizer(&region, *pair, cos2)?,
+            );
+            let mut cmp = Comparisons::new();
+            let c = spec.shape.coefficients(&spec.shape.midpoint())?;
+            for (g, (got, want)) in mixed.into_iter().zip(want_mixed).enumerate() {
+                let magnitude: Vec<f64> = (0..spec.groups[g].elements())
+                    .map(|k| {
+                        c.as_slice()
+                            .iter()
+                            .zip(&copies[g])
+                            .map(|(ci, w)| (ci * f64::from(w.data()[k])).abs())
+                            .sum()
+                    })
+                    .collect();
+                let want = widen(&download::<B>(want)?);
+                cmp.tensor(
+                    Tolerance::F32,
+                    &format!("mix of group {g}"),
+                    &download::<B>(got)?,
+                    &want,
+                    &magnitude,
+                );
+            }
+            let (a, b) = (want_reg.sq_norm_i, want_reg.sq_norm_j);
+            for (what, got, want, magnitude) in [
+                ("<w_i, w_j>", reg.dot, want_reg.dot, (a * b).sqrt()),
+                ("|w_i|²", reg.sq_norm_i, a, a),
+                ("|w_j|²", reg.sq_norm_j, b, b),
+                ("R", reg.value, want_reg.value, *beta),
+            ] {
+                cmp.value(
+                    Tolerance::F32_REDUCTION,
+                    || what.to_owned(),
+                    got,
+                    want,
+                    magnitude,
+                );
+            }
+            cmp.require(reg.pair == want_reg.pair, || format!("pair {:?}", reg.pair));
             cmp.finish()
         },
     )

@@ -17,7 +17,7 @@ mod sgd;
 
 pub use averaging::{Trajectory, check_ema, check_swa};
 pub use contract::check_copy_gradients;
-pub use cos2::{check_cos2, check_cos2_finite_differences};
+pub use cos2::{check_cos2, check_cos2_finite_differences, check_mix_with_cos2};
 pub use cos2_invariants::{
     check_cos2_invariants, check_cos2_orthogonal_parallel, check_cos2_zero_norm,
 };
