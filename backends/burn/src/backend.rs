@@ -138,6 +138,15 @@ pub enum BurnScalar {
 }
 
 /// A readable name for a burn device: `"burn-flex"`, `"burn-vulkan"`, ...
+/// Gram entries computed on the host.
+fn on_host(g: Gram<f64>) -> Gram<BurnScalar> {
+    Gram {
+        ab: BurnScalar::Host(g.ab),
+        aa: BurnScalar::Host(g.aa),
+        bb: BurnScalar::Host(g.bb),
+    }
+}
+
 fn device_name(device: &Device) -> String {
     let debug = format!("{:?}", device.clone().without_autodiff());
     let inner = debug.strip_prefix("Device<").unwrap_or(&debug);
@@ -226,6 +235,31 @@ impl Backend for Burn {
         }
     }
 
+    fn lincomb_gram(
+        terms: Vec<(f64, BurnTensor)>,
+        pair: Option<(usize, usize)>,
+    ) -> (BurnTensor, Option<Gram<BurnScalar>>) {
+        let Some((i, j)) = pair else {
+            return (Self::lincomb(terms), None);
+        };
+        let dims = terms[0].1.dims.clone();
+        let flat = terms.into_iter().map(|(c, x)| (c, x.flat)).collect();
+        match flex_kernels::lincomb_gram(flat, (i, j)) {
+            Ok((flat, g)) => (BurnTensor { flat, dims }, Some(on_host(g))),
+            Err(flat) => {
+                let terms: Vec<(f64, BurnTensor)> = flat
+                    .into_iter()
+                    .map(|(c, flat)| {
+                        let dims = dims.clone();
+                        (c, BurnTensor { flat, dims })
+                    })
+                    .collect();
+                let gram = Self::gram(terms[i].1.clone(), terms[j].1.clone());
+                (Self::lincomb(terms), Some(gram))
+            }
+        }
+    }
+
     fn sgd_group(
         group: SgdGroup<BurnTensor>,
         lr: f64,
@@ -245,11 +279,7 @@ impl Backend for Burn {
 
     fn gram(a: BurnTensor, b: BurnTensor) -> Gram<BurnScalar> {
         match flex_kernels::gram(&a.flat, &b.flat) {
-            Some(g) => Gram {
-                ab: BurnScalar::Host(g.ab),
-                aa: BurnScalar::Host(g.aa),
-                bb: BurnScalar::Host(g.bb),
-            },
+            Some(g) => on_host(g),
             None => Gram {
                 ab: device_dot(a.flat.clone(), b.flat.clone()),
                 aa: device_dot(a.flat.clone(), a.flat),

@@ -46,9 +46,32 @@ fn elements(p: &FlexTensor) -> &[f32] {
     &p.storage::<f32>()[range(p)]
 }
 
+/// The terms of a linear combination.
+type Terms = Vec<(f64, Tensor<1>)>;
+
 /// `Σ_k c_k x_k` over non-empty `terms` of one length, in one pass; the terms back if a
 /// tensor is not covered.
-pub(crate) fn lincomb(terms: Vec<(f64, Tensor<1>)>) -> Result<Tensor<1>, Vec<(f64, Tensor<1>)>> {
+pub(crate) fn lincomb(terms: Terms) -> Result<Tensor<1>, Terms> {
+    lincomb_with(terms, |_| ()).map(|(sum, _)| sum)
+}
+
+/// `Σ_k c_k x_k` as [`lincomb`] and the [`gram`] of terms `i` and `j`'s tensors, with the
+/// same bits, reading every chunk of the tensors once for both.
+pub(crate) fn lincomb_gram(
+    terms: Terms,
+    (i, j): (usize, usize),
+) -> Result<(Tensor<1>, Gram<f64>), Terms> {
+    let (sum, partials) = lincomb_with(terms, |x| chunk_sums(x[i], x[j], gram_products))?;
+    let [ab, aa, bb] = total(&partials);
+    Ok((sum, Gram { ab, aa, bb }))
+}
+
+/// [`lincomb`], calling `before` with every chunk of the inputs (in term order) before the
+/// chunk of the result is written; its results in chunk order.
+fn lincomb_with<R: Send>(
+    terms: Terms,
+    before: impl Fn(&[&[f32]]) -> R + Sync,
+) -> Result<(Tensor<1>, Vec<R>), Terms> {
     let lengths: Option<Vec<usize>> = terms
         .iter()
         .map(|(_, x)| primitive(x.clone()).map(|p| p.layout().num_elements()))
@@ -66,6 +89,14 @@ pub(crate) fn lincomb(terms: Vec<(f64, Tensor<1>)>) -> Result<Tensor<1>, Vec<(f6
         .unzip();
     let mut first = inputs.remove(0);
     let rest: Vec<&[f32]> = inputs.iter().map(elements).collect();
+    // The chunk starting at `start` of every input, `x0` being the first's.
+    let chunks = |x0: &[f32], start: usize| -> R {
+        let end = start + x0.len();
+        let all: Vec<&[f32]> = std::iter::once(x0)
+            .chain(rest.iter().map(|x| &x[start..end]))
+            .collect();
+        before(&all)
+    };
     // acc = c_0 x_0 on entry; adds c_k x_k for k ≥ 1, for the chunk starting at `start`.
     let add_rest = |acc: &mut [f32], start: usize| {
         for (x, &ck) in rest.iter().zip(&c[1..]) {
@@ -74,31 +105,40 @@ pub(crate) fn lincomb(terms: Vec<(f64, Tensor<1>)>) -> Result<Tensor<1>, Vec<(f6
         }
     };
     let span = range(&first);
-    let out = match first.try_storage_mut::<f32>() {
+    let (out, results) = match first.try_storage_mut::<f32>() {
         Some(storage) => {
-            storage[span]
+            let results = storage[span]
                 .par_chunks_mut(CHUNK)
                 .enumerate()
-                .for_each(|(i, acc)| {
+                .map(|(i, acc)| {
+                    let result = chunks(acc, i * CHUNK);
                     acc.iter_mut().for_each(|a| *a *= c[0]);
                     add_rest(acc, i * CHUNK);
-                });
-            first
+                    result
+                })
+                .collect();
+            (first, results)
         }
         None => {
             let x0 = elements(&first);
             let mut out = vec![0.0f32; x0.len()];
-            out.par_chunks_mut(CHUNK).enumerate().for_each(|(i, acc)| {
-                let start = i * CHUNK;
-                let x0 = &x0[start..start + acc.len()];
-                acc.iter_mut().zip(x0).for_each(|(a, &x)| *a = x * c[0]);
-                add_rest(acc, start);
-            });
+            let results = out
+                .par_chunks_mut(CHUNK)
+                .enumerate()
+                .map(|(i, acc)| {
+                    let start = i * CHUNK;
+                    let x0 = &x0[start..start + acc.len()];
+                    let result = chunks(x0, start);
+                    acc.iter_mut().zip(x0).for_each(|(a, &x)| *a = x * c[0]);
+                    add_rest(acc, start);
+                    result
+                })
+                .collect();
             let n = out.len();
-            FlexTensor::from_data(TensorData::new(out, [n]))
+            (FlexTensor::from_data(TensorData::new(out, [n])), results)
         }
     };
-    Ok(Tensor::from_primitive::<Flex>(out))
+    Ok((Tensor::from_primitive::<Flex>(out), results))
 }
 
 /// `<a, b>` in one pass, summed in `f64`.
@@ -108,17 +148,22 @@ pub(crate) fn dot(a: &Tensor<1>, b: &Tensor<1>) -> Option<f64> {
 
 /// `<a, b>`, `|a|²` and `|b|²` in one pass over `a` and `b`, summed in `f64`.
 pub(crate) fn gram(a: &Tensor<1>, b: &Tensor<1>) -> Option<Gram<f64>> {
-    let [ab, aa, bb] = sums(a, b, |a, b| [(a, b), (a, a), (b, b)])?;
+    let [ab, aa, bb] = sums(a, b, gram_products)?;
     Some(Gram { ab, aa, bb })
+}
+
+/// The factors of the Gram entries `<a, b>`, `|a|²`, `|b|²`.
+fn gram_products<'x>(a: &'x [f32], b: &'x [f32]) -> [(&'x [f32], &'x [f32]); 3] {
+    [(a, b), (a, a), (b, b)]
 }
 
 /// Independent partial sums per chunk: enough to keep the adds pipelined and vectorised
 /// (one chain of dependent `f64` adds would bound the loop by the add latency).
 const LANES: usize = 8;
 
-/// Elements per block of a chunk: every product of [`sums`] sweeps one block while it is in
-/// the L1 cache. One sweep per product vectorises well; one sweep computing all products per
-/// element does not (LLVM interleaves the sums and spills): 815 µs instead of 674 µs for
+/// Elements per block of a chunk: every product of [`chunk_sums`] sweeps one block while it
+/// is in the L1 cache. One sweep per product vectorises well; one sweep computing all products
+/// per element does not (LLVM interleaves the sums and spills): 815 µs instead of 674 µs for
 /// `gram` of 10⁶ elements on one thread.
 const BLOCK: usize = 1 << 10;
 
@@ -136,9 +181,35 @@ fn add_lane_products(lanes: &mut [f64; LANES], x: &[f32], y: &[f32]) {
     }
 }
 
-/// `K` sums of products `<x_k, y_k>` of `a`'s and `b`'s elements (`pairs` names the factors
-/// of each, e.g. `(a, a)` for `|a|²`), in `f64`: per chunk in [`LANES`] partial sums, then
-/// over the chunks in order. Every input is read from memory once.
+/// `K` sums of products `<x_k, y_k>` of one chunk of `a` and `b` (`pairs` names the factors
+/// of each, e.g. `(a, a)` for `|a|²`), in `f64`, in [`LANES`] partial sums.
+fn chunk_sums<const K: usize>(
+    a: &[f32],
+    b: &[f32],
+    pairs: impl for<'x> Fn(&'x [f32], &'x [f32]) -> [(&'x [f32], &'x [f32]); K],
+) -> [f64; K] {
+    let mut lanes = [[0.0f64; LANES]; K];
+    for (a, b) in a.chunks(BLOCK).zip(b.chunks(BLOCK)) {
+        for (lanes, (x, y)) in lanes.iter_mut().zip(pairs(a, b)) {
+            add_lane_products(lanes, x, y);
+        }
+    }
+    lanes.map(|lane| lane.iter().sum::<f64>())
+}
+
+/// The sums over the chunks, in order.
+fn total<const K: usize>(partials: &[[f64; K]]) -> [f64; K] {
+    partials.iter().fold([0.0; K], |mut total, part| {
+        for (s, v) in total.iter_mut().zip(part) {
+            *s += v;
+        }
+        total
+    })
+}
+
+/// `K` sums of products of `a`'s and `b`'s elements ([`chunk_sums`] per chunk, then over the
+/// chunks in order): the result does not depend on the number of threads. Every input is read
+/// from memory once.
 fn sums<const K: usize>(
     a: &Tensor<1>,
     b: &Tensor<1>,
@@ -149,26 +220,12 @@ fn sums<const K: usize>(
     if a.len() != b.len() {
         return None;
     }
-    let chunk_sums = |a: &[f32], b: &[f32]| {
-        let mut lanes = [[0.0f64; LANES]; K];
-        for (a, b) in a.chunks(BLOCK).zip(b.chunks(BLOCK)) {
-            for (lanes, (x, y)) in lanes.iter_mut().zip(pairs(a, b)) {
-                add_lane_products(lanes, x, y);
-            }
-        }
-        lanes.map(|lane| lane.iter().sum::<f64>())
-    };
     let partials: Vec<[f64; K]> = a
         .par_chunks(CHUNK)
         .zip(b.par_chunks(CHUNK))
-        .map(|(a, b)| chunk_sums(a, b))
+        .map(|(a, b)| chunk_sums(a, b, &pairs))
         .collect();
-    Some(partials.iter().fold([0.0; K], |mut total, part| {
-        for (s, v) in total.iter_mut().zip(part) {
-            *s += v;
-        }
-        total
-    }))
+    Some(total(&partials))
 }
 
 /// A tensor accepted by [`primitive`] whose storage no other handle shares: `p` itself if so,
@@ -424,6 +481,27 @@ mod tests {
             let mut owned = terms;
             owned[0].1 = tensor(vector(0), &device);
             assert_eq!(bits(lincomb(owned).unwrap()), unfused, "m = {m}, owned");
+        }
+    }
+
+    #[test]
+    fn lincomb_gram_gives_the_bits_of_lincomb_and_gram() {
+        let device = Device::flex();
+        let c = [0.3, -1.7, 2.0 / 3.0];
+        let terms: Vec<(f64, Tensor<1>)> =
+            (0..3).map(|k| (c[k], tensor(vector(k), &device))).collect();
+        let sum = bits(lincomb(terms.clone()).unwrap());
+        for pair in [(0, 1), (2, 0), (1, 2)] {
+            let gram = gram(&terms[pair.0].1, &terms[pair.1].1).unwrap();
+            // Shared inputs, then the first input owned and written in place: the sums must
+            // see its values from before the write.
+            let mut owned = terms.clone();
+            owned[0].1 = tensor(vector(0), &device);
+            for inputs in [terms.clone(), owned] {
+                let (s, g) = lincomb_gram(inputs, pair).unwrap();
+                assert_eq!(bits(s), sum, "{pair:?}");
+                assert_eq!([g.ab, g.aa, g.bb], [gram.ab, gram.aa, gram.bb], "{pair:?}");
+            }
         }
     }
 

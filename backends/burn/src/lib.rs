@@ -15,6 +15,9 @@
 //!   same gradients (tested).
 //! - The whole-network cos² regularizer on a random pair per step, over linear and
 //!   convolution weights by default ([`conv_linear_weights`], configurable).
+//! - [`SubspaceSgd`]: SGD with momentum and weight decay fused with the plugin's gradient, for
+//!   the mix-outside form ([`Subspace::mixed_step`]): every copy of a parameter stepped in one
+//!   pass over its memory on the CPU, with the bits of `scatter` followed by burn's `Sgd`.
 //! - [`recalibrate_batch_norm`] at any point; [`Subspace::export`] of any point as a plain
 //!   model of your type; SWA and EMA of any burn model ([`ModelSwa`], [`ModelEma`]).
 //! - [Checkpoints](save_checkpoint) of copies, optimizer state, schedule and step in burn's
@@ -111,7 +114,7 @@ pub use error::{Error, Result};
 pub use layout::{GroupLayout, Layout, MAX_RANK, conv_linear_weights};
 pub use mix_param::MixedCopies;
 pub use sgd::SubspaceSgd;
-pub use subspace::{CopyGradients, Subspace, SubspaceConfig};
+pub use subspace::{CopyGradients, MixedStep, Subspace, SubspaceConfig};
 pub use walk::ParamSite;
 
 /// The README's example, compiled and run as a doctest.

@@ -6,8 +6,8 @@ use burn::module::{Module, ModuleDisplay, Param, ParamId};
 use burn::optim::GradientsParams;
 use burn::tensor::{Gradients, Tensor};
 use subspace_core::{
-    Backend, Cos2, Cos2Config, Group, Point, PointSchedule, Region, Shape, Sharing, StepPoints,
-    copy_gradients, cos2_regularizer,
+    Backend, Cos2, Cos2Config, Group, Pair, Point, PointSchedule, Region, Shape, Sharing,
+    StepPoints, copy_gradients, cos2_regularizer,
 };
 
 use crate::backend::{Burn, BurnTensor};
@@ -65,6 +65,19 @@ pub struct CopyGradients {
     /// `G_i = c_i(p) g + dR/dw_i`, keyed by the id of each copy's parameter.
     pub params: GradientsParams,
     /// The cos² regularizer of this step, if it applied.
+    pub regularizer: Option<Cos2>,
+}
+
+/// One step's model at `w(p)` from [`Subspace::mixed_step`], with what
+/// [`SubspaceSgd::step`](crate::SubspaceSgd::step) needs after its backward pass.
+#[derive(Debug)]
+pub struct MixedStep<M> {
+    /// The user's model at `w(p)` with fresh leaf parameters: run the forward and
+    /// `backward()` on it.
+    pub model: M,
+    /// The point(s) of the step.
+    pub points: StepPoints,
+    /// The step's cos² regularizer at the copies, if it applies.
     pub regularizer: Option<Cos2>,
 }
 
@@ -308,12 +321,18 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
     }
 
     fn regularizer_on(&self, region: &Region<Burn>, step: u64) -> Result<Option<Cos2>> {
-        match self.config.schedule.pair(step) {
-            Some(pair) if self.config.cos2.beta > 0.0 => {
-                Ok(Some(cos2_regularizer(region, pair, self.config.cos2)?))
-            }
-            _ => Ok(None),
-        }
+        self.regularized_pair(step)
+            .map(|pair| cos2_regularizer(region, pair, self.config.cos2))
+            .transpose()
+            .map_err(Error::from)
+    }
+
+    /// The pair of step `step`, if the regularizer applies (a pair and `β > 0`).
+    fn regularized_pair(&self, step: u64) -> Option<Pair> {
+        self.config
+            .schedule
+            .pair(step)
+            .filter(|_| self.config.cos2.beta > 0.0)
     }
 
     /// **In the graph**: the user's model at `points`, whose every parameter is
@@ -387,6 +406,30 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
     pub fn mixed(&self, points: &StepPoints) -> Result<M> {
         let w = self.region()?.mix(points)?;
         Ok(replace_params(self.copies[0].clone(), &self.layout, w))
+    }
+
+    /// **Mix outside, for [`SubspaceSgd`](crate::SubspaceSgd)**: the user's model at the
+    /// point of step `step` (as [`Subspace::mixed`]) and the cos² regularizer of the step,
+    /// computed together by core's [`Region::mix_with_cos2`] (on flex, one pass over the copies
+    /// for both).
+    ///
+    /// Run the forward and `backward()` on `model`, then
+    /// [`SubspaceSgd::step`](crate::SubspaceSgd::step).
+    pub fn mixed_step(&self, step: u64) -> Result<MixedStep<M>> {
+        let points = self.points(step);
+        let region = self.region()?;
+        let (w, regularizer) = match self.regularized_pair(step) {
+            Some(pair) => {
+                let (w, reg) = region.mix_with_cos2(&points, pair, self.config.cos2)?;
+                (w, Some(reg))
+            }
+            None => (region.mix(&points)?, None),
+        };
+        Ok(MixedStep {
+            model: replace_params(self.copies[0].clone(), &self.layout, w),
+            points,
+            regularizer,
+        })
     }
 
     /// **Scatter after backward**, after `backward()` on `mixed` from [`Subspace::mixed`] at

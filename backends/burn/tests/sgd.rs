@@ -14,7 +14,7 @@ use burn::optim::momentum::MomentumConfig;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use common::{batch, cross_entropy, values};
-use subspace_burn::{Error, Subspace, SubspaceConfig, SubspaceSgd};
+use subspace_burn::{Error, MixedStep, Subspace, SubspaceConfig, SubspaceSgd};
 use subspace_core::{Momentum, Point, SgdConfig, Shape, StepPoints};
 
 /// An MLP with a layer its forward pass never uses.
@@ -104,11 +104,10 @@ fn the_fused_step_gives_the_bits_of_scatter_then_burns_sgd() {
                     .unwrap();
                 plain = optim.step(LR, plain, grads.params);
 
-                let mixed = fused.mixed(&points).unwrap();
-                let loss = cross_entropy(mixed.forward(x), &labels);
-                let reg = sgd
-                    .step(LR, &mut fused, loss.backward(), mixed, &points, step)
-                    .unwrap();
+                let mixed = fused.mixed_step(step).unwrap();
+                assert_eq!(mixed.points, points);
+                let loss = cross_entropy(mixed.model.forward(x), &labels);
+                let reg = sgd.step(LR, &mut fused, loss.backward(), mixed).unwrap();
 
                 assert_eq!(reg, grads.regularizer, "{what}, step {step}");
                 let (a, b) = (copies(&fused), copies(&plain));
@@ -144,11 +143,9 @@ fn the_fused_step_keeps_parameter_ids_and_gradient_settings() {
     let before = ids(&line);
     let mut sgd = SubspaceSgd::new(SgdConfig::new().with_momentum(Momentum::new(0.9))).unwrap();
     let (x, labels) = batch(4, 6, 3, 0, &device);
-    let points = line.points(0);
-    let mixed = line.mixed(&points).unwrap();
-    let loss = cross_entropy(mixed.forward(x.clone()), &labels);
-    sgd.step(LR, &mut line, loss.backward(), mixed, &points, 0)
-        .unwrap();
+    let mixed = line.mixed_step(0).unwrap();
+    let loss = cross_entropy(mixed.model.forward(x.clone()), &labels);
+    sgd.step(LR, &mut line, loss.backward(), mixed).unwrap();
     assert_eq!(ids(&line), before);
     // The copies are still autodiff leaves: the next step has gradients for them.
     let model = line.at(&line.points(1)).unwrap();
@@ -175,19 +172,20 @@ fn bad_steps_are_errors_and_change_nothing() {
     let (x, labels) = batch(4, 6, 3, 0, &device);
     let backward = |model: &WithUnused| cross_entropy(model.forward(x.clone()), &labels).backward();
 
-    let points = line.points(0);
-    let mixed = line.mixed(&points).unwrap();
-    let err = sgd
-        .step(f64::NAN, &mut line, backward(&mixed), mixed, &points, 0)
-        .unwrap_err();
+    let mixed = line.mixed_step(0).unwrap();
+    let grads = backward(&mixed.model);
+    let err = sgd.step(f64::NAN, &mut line, grads, mixed).unwrap_err();
     assert!(err.to_string().contains("learning rate"), "{err}");
 
     // A simplex's point for a line.
-    let mixed = line.mixed(&points).unwrap();
+    let mixed = line.mixed_step(0).unwrap();
+    let grads = backward(&mixed.model);
     let simplex_point = StepPoints::Shared(Point::simplex(vec![0.5, 0.5, 0.0]).unwrap());
-    let err = sgd
-        .step(LR, &mut line, backward(&mixed), mixed, &simplex_point, 0)
-        .unwrap_err();
+    let wrong = MixedStep {
+        points: simplex_point,
+        ..mixed
+    };
+    let err = sgd.step(LR, &mut line, grads, wrong).unwrap_err();
     assert!(matches!(err, Error::Core(_)), "{err}");
 
     let other = WithUnused {
@@ -196,9 +194,11 @@ fn bad_steps_are_errors_and_change_nothing() {
         unused: LinearConfig::new(2, 2).init(&device),
     };
     let grads = cross_entropy(other.forward(x.clone()), &labels).backward();
-    let err = sgd
-        .step(LR, &mut line, grads, other, &points, 0)
-        .unwrap_err();
+    let wrong = MixedStep {
+        model: other,
+        ..line.mixed_step(0).unwrap()
+    };
+    let err = sgd.step(LR, &mut line, grads, wrong).unwrap_err();
     assert!(matches!(err, Error::LayoutMismatch { .. }), "{err}");
 
     assert_eq!(copies(&line), before);
