@@ -351,7 +351,7 @@ mod tests {
         let cell = |line, fused| {
             let table = step_table(&[(1, overhead(line, fused))]);
             let row = table.lines().nth(2).unwrap().to_owned();
-            row.rsplit(" | ").nth(0).unwrap().to_owned()
+            row.rsplit(" | ").next().unwrap().to_owned()
         };
         // The mix-outside form with burn's optimizer has no target: its 2.0 never counts.
         assert_eq!(cell(1.2, 1.1), "≤ 1.25: met |");

@@ -536,15 +536,14 @@ fn fused<M: Init + 'static>(device: &Device, batch: &Batch, shape: Shape) -> Res
     )?;
     Ok(Box::new(move |t| {
         let mut timer = LapTimer::start(&device);
-        let points = region.points(t);
-        let model = region.mixed(&points)?;
+        let mixed = region.mixed_step(t)?;
         timer.lap(Phase::Mix)?;
-        let loss = batch.loss(model.forward(batch.images.clone()));
+        let loss = batch.loss(mixed.model.forward(batch.images.clone()));
         timer.lap(Phase::Forward)?;
         let grads = loss.backward();
         timer.lap(Phase::Backward)?;
         timer.lap(Phase::Gradients)?;
-        optim.step(LR, &mut region, grads, model, &points, t)?;
+        optim.step(LR, &mut region, grads, mixed)?;
         timer.lap(Phase::Optimizer)?;
         Ok(timer.laps)
     }))
