@@ -85,9 +85,11 @@ pub struct Gram<S> {
 ///
 /// Required: [`Backend::from_host`], [`Backend::tensor_to_host`], [`Backend::dims`],
 /// [`Backend::lincomb`], [`Backend::dot`] and [`Backend::to_host`]. Everything else in this crate
-/// (mix, scatter, the cos² regularizer and its gradient, weight decay, SWA and EMA) is written
-/// once on top of them. The provided methods [`Backend::scaled_add`], [`Backend::scale`],
-/// [`Backend::sq_norm`] and [`Backend::gram`] may be overridden with fused kernels.
+/// (mix, scatter, the cos² regularizer and its gradient, weight decay, the SGD step, SWA and
+/// EMA) is written once on top of them. The provided methods [`Backend::scaled_add`],
+/// [`Backend::scale`], [`Backend::sq_norm`], [`Backend::gram`], [`Backend::lincomb_gram`] (the
+/// mix and the cos² sums together) and [`Backend::sgd_group`] (every copy's gradient and SGD
+/// update together) may be overridden with fused kernels.
 ///
 /// An implementation owes:
 /// - **Precision.** Tensors hold `f32`; coefficients arrive as `f64`. Reductions (`dot`) should

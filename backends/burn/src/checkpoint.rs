@@ -77,9 +77,10 @@ pub enum CheckpointError {
 /// the region's running statistics), the optimizer state of every copy, the point schedule
 /// (shape, sharing, seed: the only randomness of the plugin, SPEC.md §3) and the step.
 ///
-/// The copies and the optimizer state are stored as burn records (burnpack, burn's own
-/// format: [`ModuleRecord`](burn::store::ModuleRecord) and
-/// [`OptimizerRecord`](burn::optim::OptimizerRecord)), wrapped in a small container:
+/// The copies are stored as a burn record (burnpack, burn's own format:
+/// [`ModuleRecord`](burn::store::ModuleRecord)), the optimizer state as its
+/// [`CheckpointOptimizer`] encodes it (burn's [`OptimizerRecord`] for burn optimizers), wrapped
+/// in a small container:
 ///
 /// | bytes | content |
 /// |---|---|
@@ -90,7 +91,7 @@ pub enum CheckpointError {
 /// | 1 + 8 | shape: kind (0 point, 1 line, 2 Bezier, 3 simplex) and its degree or vertices |
 /// | 1 | sharing (0 shared, 1 layerwise) |
 /// | 8 + 8 | lengths of the two records |
-/// | … | the module record, then the optimizer record |
+/// | … | the module record, then the optimizer state |
 /// | 4 | CRC-32 of everything before it |
 ///
 /// Writes go to a temporary file in the same directory, are flushed to disk and renamed over
@@ -103,15 +104,48 @@ pub struct Checkpoint {
     step: u64,
     schedule: PointSchedule,
     module: ModuleRecord,
-    optimizer: OptimizerRecord,
+    optimizer: Vec<u8>,
+}
+
+/// An optimizer whose state a [checkpoint](save_checkpoint) holds next to the copies: burn's
+/// [`ModuleOptimizer`] (any burn optimizer, as burn's [`OptimizerRecord`]) or
+/// [`SubspaceSgd`](crate::SubspaceSgd).
+pub trait CheckpointOptimizer: Sized {
+    /// The state, encoded.
+    fn state_bytes(&self) -> Result<Vec<u8>, String>;
+
+    /// `self` (a fresh optimizer of the saved kind) with the state `bytes` of `subspace`'s
+    /// copies. Errors if the bytes are not this kind's state or do not fit the copies.
+    fn with_state_bytes<M: Module + ModuleDisplay>(
+        self,
+        bytes: Vec<u8>,
+        subspace: &Subspace<M>,
+    ) -> Result<Self, String>;
+}
+
+impl CheckpointOptimizer for ModuleOptimizer {
+    fn state_bytes(&self) -> Result<Vec<u8>, String> {
+        let bytes = self.to_record().into_bytes().map_err(|e| e.to_string())?;
+        Ok(bytes.to_vec())
+    }
+
+    fn with_state_bytes<M: Module + ModuleDisplay>(
+        self,
+        bytes: Vec<u8>,
+        _subspace: &Subspace<M>,
+    ) -> Result<Self, String> {
+        let record = OptimizerRecord::from_bytes(Bytes::from_bytes_vec(bytes))
+            .map_err(|e| format!("not a burn optimizer record: {e}"))?;
+        Ok(self.load_record(record))
+    }
 }
 
 /// Writes `subspace`, the state of `optimizer` and `step` (the index of the next step) to
 /// `path` atomically.
-pub fn save_checkpoint<M: Module + ModuleDisplay>(
+pub fn save_checkpoint<M: Module + ModuleDisplay, O: CheckpointOptimizer>(
     path: impl AsRef<Path>,
     subspace: &Subspace<M>,
-    optimizer: &ModuleOptimizer,
+    optimizer: &O,
     step: u64,
 ) -> Result<(), CheckpointError> {
     let path = path.as_ref();
@@ -125,7 +159,12 @@ pub fn save_checkpoint<M: Module + ModuleDisplay>(
         .into_record()
         .into_bytes()
         .map_err(encode)?;
-    let optim = optimizer.to_record().into_bytes().map_err(encode)?;
+    let optim = optimizer
+        .state_bytes()
+        .map_err(|reason| CheckpointError::Encode {
+            path: path.into(),
+            reason,
+        })?;
     let schedule = subspace.config().schedule;
     let (kind, size) = match schedule.shape {
         Shape::Point => (0u8, 0u64),
@@ -273,11 +312,9 @@ impl Checkpoint {
             other => return Err(corrupt(format!("sharing code {other} is unknown"))),
         };
         let module_bytes = cursor.take(module_len as usize).to_vec();
-        let optim_bytes = cursor.take(optim_len as usize).to_vec();
+        let optimizer = cursor.take(optim_len as usize).to_vec();
         let module = ModuleRecord::from_bytes(Bytes::from_bytes_vec(module_bytes))
             .map_err(|e| corrupt(format!("module record: {e}")))?;
-        let optimizer = OptimizerRecord::from_bytes(Bytes::from_bytes_vec(optim_bytes))
-            .map_err(|e| corrupt(format!("optimizer record: {e}")))?;
         Ok(Self {
             path: path.into(),
             step,
@@ -301,13 +338,14 @@ impl Checkpoint {
     /// optimizer state into `optimizer` (a fresh one of the same kind), and restores the point
     /// schedule: training on from [`Checkpoint::step`] continues exactly like the saved run.
     ///
-    /// Errors if the saved shape is not the subspace's or the saved parameters are not its
-    /// parameters (paths, dims).
-    pub fn resume<M: Module + ModuleDisplay>(
+    /// Errors if the saved shape is not the subspace's, the saved parameters are not its
+    /// parameters (paths, dims), or the saved optimizer state is not `optimizer`'s kind or does
+    /// not fit the copies.
+    pub fn resume<M: Module + ModuleDisplay, O: CheckpointOptimizer>(
         self,
         subspace: Subspace<M>,
-        optimizer: ModuleOptimizer,
-    ) -> Result<(Subspace<M>, ModuleOptimizer), CheckpointError> {
+        optimizer: O,
+    ) -> Result<(Subspace<M>, O), CheckpointError> {
         if self.schedule.shape != subspace.shape() {
             return Err(CheckpointError::Mismatch {
                 path: self.path,
@@ -322,10 +360,16 @@ impl Checkpoint {
         let subspace = subspace
             .try_load_record(self.module)
             .map_err(|e| CheckpointError::Mismatch {
-                path,
+                path: path.clone(),
                 reason: e.to_string(),
             })?
             .with_schedule(self.schedule);
-        Ok((subspace, optimizer.load_record(self.optimizer)))
+        let optimizer = optimizer
+            .with_state_bytes(self.optimizer, &subspace)
+            .map_err(|reason| CheckpointError::Mismatch {
+                path,
+                reason: format!("optimizer state: {reason}"),
+            })?;
+        Ok((subspace, optimizer))
     }
 }

@@ -20,8 +20,8 @@
 //!   pass over its memory on the CPU, with the bits of `scatter` followed by burn's `Sgd`.
 //! - [`recalibrate_batch_norm`] at any point; [`Subspace::export`] of any point as a plain
 //!   model of your type; SWA and EMA of any burn model ([`ModelSwa`], [`ModelEma`]).
-//! - [Checkpoints](save_checkpoint) of copies, optimizer state, schedule and step in burn's
-//!   record format, written atomically.
+//! - [Checkpoints](save_checkpoint) of copies, optimizer state (any burn optimizer, or
+//!   [`SubspaceSgd`]), schedule and step in burn's record format, written atomically.
 //! - Regions across frameworks: [`Subspace::region`] gives the copies to core's
 //!   `save_region`; [`Subspace::from_region`] loads a region file written by any backend (the
 //!   reference MLP, luminal) into copies of your model.
@@ -109,7 +109,9 @@ mod walk;
 pub use averaging::{ModelEma, ModelSwa};
 pub use backend::{Burn, BurnScalar, BurnTensor, REDUCTION_BLOCK, flex};
 pub use batch_norm::recalibrate_batch_norm;
-pub use checkpoint::{CHECKPOINT_VERSION, Checkpoint, CheckpointError, save_checkpoint};
+pub use checkpoint::{
+    CHECKPOINT_VERSION, Checkpoint, CheckpointError, CheckpointOptimizer, save_checkpoint,
+};
 pub use error::{Error, Result};
 pub use layout::{GroupLayout, Layout, MAX_RANK, conv_linear_weights};
 pub use mix_param::MixedCopies;

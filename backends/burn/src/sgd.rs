@@ -2,9 +2,10 @@
 
 use burn::module::{Module, ModuleDisplay};
 use burn::tensor::Gradients;
-use subspace_core::{Cos2, SgdConfig, SgdState, sgd_step};
+use subspace_core::{Backend, Cos2, HostTensor, SgdConfig, SgdState, sgd_step};
 
-use crate::backend::BurnTensor;
+use crate::backend::{Burn, BurnTensor};
+use crate::checkpoint::CheckpointOptimizer;
 use crate::error::Result;
 use crate::subspace::{MixedStep, Subspace};
 
@@ -106,5 +107,121 @@ impl SubspaceSgd {
             )?)
         })?;
         Ok(regularizer)
+    }
+}
+
+/// The first bytes of [`SubspaceSgd`]'s state in a checkpoint.
+const STATE_MAGIC: &[u8; 8] = b"SSSGDV01";
+
+/// The velocities, as `SSSGDV01`, the number of groups, then per group its number of copies
+/// and per copy a byte (0: no velocity yet, 1: one) and the velocity's element count and
+/// elements; counts are `u64`, elements `f32`, all little endian. The configuration is not
+/// saved: a resumed run passes its own, as with burn's optimizers.
+impl CheckpointOptimizer for SubspaceSgd {
+    fn state_bytes(&self) -> std::result::Result<Vec<u8>, String> {
+        let mut out = STATE_MAGIC.to_vec();
+        let velocities = self.state.velocities();
+        out.extend((velocities.len() as u64).to_le_bytes());
+        for group in velocities {
+            out.extend((group.len() as u64).to_le_bytes());
+            for v in group {
+                let Some(v) = v else {
+                    out.push(0);
+                    continue;
+                };
+                out.push(1);
+                let host = Burn::tensor_to_host(v.clone()).map_err(|e| e.to_string())?;
+                out.extend((host.len() as u64).to_le_bytes());
+                out.extend(host.data().iter().flat_map(|x| x.to_le_bytes()));
+            }
+        }
+        Ok(out)
+    }
+
+    fn with_state_bytes<M: Module + ModuleDisplay>(
+        self,
+        bytes: Vec<u8>,
+        subspace: &Subspace<M>,
+    ) -> std::result::Result<Self, String> {
+        let mut state = Reader(&bytes);
+        if state.take(STATE_MAGIC.len())? != STATE_MAGIC {
+            return Err(
+                "it does not start with SSSGDV01: expected SubspaceSgd's velocities \
+                 (was the checkpoint written with another optimizer?)"
+                    .into(),
+            );
+        }
+        let region = subspace.region().map_err(|e| e.to_string())?;
+        let groups = state.count()?;
+        if groups != 0 && groups != region.groups().len() {
+            return Err(format!(
+                "velocities of {groups} groups, the subspace has {}",
+                region.groups().len()
+            ));
+        }
+        let mut velocity = Vec::with_capacity(groups);
+        for group in &region.groups()[..groups] {
+            let copies = state.count()?;
+            if copies != group.copies.len() {
+                return Err(format!(
+                    "{copies} velocities of `{}`, the subspace has {} copies",
+                    group.name,
+                    group.copies.len()
+                ));
+            }
+            let mut per_copy = Vec::with_capacity(copies);
+            for copy in &group.copies {
+                let present = state.take(1)?[0];
+                if present == 0 {
+                    per_copy.push(None);
+                    continue;
+                }
+                let (dims, n) = (Burn::dims(copy), state.count()?);
+                if present != 1 || n != dims.iter().product::<usize>() {
+                    return Err(format!(
+                        "a velocity of `{}` with {n} elements (flag {present}), expected {dims:?}",
+                        group.name
+                    ));
+                }
+                let data = state
+                    .take(4 * n)?
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    .collect();
+                let host = HostTensor::new(dims, data).map_err(|e| e.to_string())?;
+                per_copy.push(Some(Burn::from_host(&host, &copy.flat().device())));
+            }
+            velocity.push(per_copy);
+        }
+        if !state.0.is_empty() {
+            return Err(format!("{} bytes after the velocities", state.0.len()));
+        }
+        Ok(Self {
+            state: SgdState::from_velocities(velocity),
+            ..self
+        })
+    }
+}
+
+/// Reads a saved state front to back, with bounds checks.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> std::result::Result<&'a [u8], String> {
+        if self.0.len() < n {
+            return Err(format!(
+                "the state ends early: {n} more bytes expected, {} left",
+                self.0.len()
+            ));
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+
+    fn count(&mut self) -> std::result::Result<usize, String> {
+        let b = self.take(8)?;
+        let n = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+        usize::try_from(n).map_err(|_| format!("count {n} does not fit this machine"))
     }
 }

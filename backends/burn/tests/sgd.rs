@@ -1,6 +1,6 @@
 //! `SubspaceSgd`: the fused step gives the bits of `scatter` followed by burn's own SGD, for
 //! every shape and momentum setting, with a parameter the loss does not reach; bad steps
-//! change nothing.
+//! change nothing; checkpoints resume its velocities.
 
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions
 
@@ -14,7 +14,10 @@ use burn::optim::momentum::MomentumConfig;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use common::{batch, cross_entropy, values};
-use subspace_burn::{Error, MixedStep, Subspace, SubspaceConfig, SubspaceSgd};
+use subspace_burn::{
+    Checkpoint, CheckpointError, CheckpointOptimizer, Error, MixedStep, Subspace, SubspaceConfig,
+    SubspaceSgd, save_checkpoint,
+};
 use subspace_core::{Momentum, Point, SgdConfig, Shape, StepPoints};
 
 /// An MLP with a layer its forward pass never uses.
@@ -204,4 +207,89 @@ fn bad_steps_are_errors_and_change_nothing() {
     assert_eq!(copies(&line), before);
     assert!(sgd.state().velocities().is_empty());
     assert!(SubspaceSgd::new(SgdConfig::new().with_weight_decay(-1.0)).is_err());
+}
+
+/// `steps` fused steps of `line` from step `from`.
+fn train_fused(
+    line: &mut Subspace<WithUnused>,
+    sgd: &mut SubspaceSgd,
+    steps: std::ops::Range<u64>,
+) {
+    let device = device();
+    for step in steps {
+        let (x, labels) = batch(8, 6, 3, step, &device);
+        let mixed = line.mixed_step(step).unwrap();
+        let loss = cross_entropy(mixed.model.forward(x), &labels);
+        sgd.step(LR, line, loss.backward(), mixed).unwrap();
+    }
+}
+
+#[test]
+fn a_checkpoint_resumes_the_velocities_exactly() {
+    let device = device();
+    let config = SubspaceConfig::new(Shape::Line, 9);
+    let sgd_config = SgdConfig::new()
+        .with_momentum(Momentum::new(0.9))
+        .with_weight_decay(1e-3);
+    let fresh = || {
+        (
+            Subspace::new(config, || WithUnused::new(&device)).unwrap(),
+            SubspaceSgd::new(sgd_config).unwrap(),
+        )
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("line.ckpt");
+
+    let (mut line, mut sgd) = fresh();
+    train_fused(&mut line, &mut sgd, 0..3);
+    save_checkpoint(&path, &line, &sgd, 3).unwrap();
+    train_fused(&mut line, &mut sgd, 3..5);
+
+    let checkpoint = Checkpoint::read(&path).unwrap();
+    assert_eq!(checkpoint.step(), 3);
+    let (resumed, resumed_sgd) = fresh();
+    let (mut resumed, mut resumed_sgd) = checkpoint.resume(resumed, resumed_sgd).unwrap();
+    let mut without_velocities =
+        Subspace::from_region(config, &WithUnused::new(&device), resumed.region().unwrap())
+            .unwrap();
+    train_fused(&mut resumed, &mut resumed_sgd, 3..5);
+    assert_eq!(copies(&resumed), copies(&line));
+
+    // Momentum matters: the same copies without their velocities end elsewhere.
+    let mut plain_sgd = SubspaceSgd::new(sgd_config).unwrap();
+    train_fused(&mut without_velocities, &mut plain_sgd, 3..5);
+    assert_ne!(copies(&without_velocities), copies(&line));
+
+    // A checkpoint of SubspaceSgd does not resume into a burn optimizer, nor the reverse.
+    let Err(err) = Checkpoint::read(&path)
+        .unwrap()
+        .resume(fresh().0, BurnSgdConfig::new().init())
+    else {
+        panic!("SubspaceSgd's state resumed into a burn optimizer");
+    };
+    assert!(matches!(err, CheckpointError::Mismatch { .. }), "{err}");
+    let burn_path = dir.path().join("burn.ckpt");
+    save_checkpoint(&burn_path, &line, &BurnSgdConfig::new().init(), 3).unwrap();
+    let err = Checkpoint::read(&burn_path)
+        .unwrap()
+        .resume(fresh().0, SubspaceSgd::new(sgd_config).unwrap())
+        .unwrap_err();
+    assert!(err.to_string().contains("SSSGDV01"), "{err}");
+
+    // Every cut of the state, and a byte too many, is refused without a panic.
+    let bytes = sgd.state_bytes().unwrap();
+    let mut longer = bytes.clone();
+    longer.push(0);
+    for wrong in (0..bytes.len())
+        .map(|n| bytes[..n].to_vec())
+        .chain([longer])
+    {
+        let fresh_sgd = SubspaceSgd::new(sgd_config).unwrap();
+        assert!(fresh_sgd.with_state_bytes(wrong, &line).is_err());
+    }
+    let loaded = SubspaceSgd::new(sgd_config)
+        .unwrap()
+        .with_state_bytes(bytes.clone(), &line)
+        .unwrap();
+    assert_eq!(loaded.state_bytes().unwrap(), bytes);
 }
