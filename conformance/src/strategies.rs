@@ -181,6 +181,20 @@ pub fn pair(copies: usize) -> impl Strategy<Value = Pair> {
     })
 }
 
+/// A pair of `copies` or none, always none for fewer than two copies.
+pub fn maybe_pair(copies: usize) -> BoxedStrategy<Option<Pair>> {
+    if copies >= 2 {
+        proptest::option::of(pair(copies)).boxed()
+    } else {
+        Just(None).boxed()
+    }
+}
+
+/// A weight decay `λ`: none, the paper's `1e-4`, or up to `0.5`.
+pub fn lambda() -> impl Strategy<Value = f64> {
+    prop_oneof![Just(0.0), Just(1e-4), 0.0..=0.5f64]
+}
+
 /// A region with at least two copies and a pair of them.
 pub fn region_and_pair() -> impl Strategy<Value = (RegionSpec, Pair)> {
     region(shape_with_pairs().boxed()).prop_flat_map(|r| {

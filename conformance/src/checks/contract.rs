@@ -12,7 +12,7 @@ use crate::compare::Comparisons;
 use crate::data::{RegionCase, download, widen};
 use crate::harness::{SuiteConfig, run_property};
 use crate::outcome::{Failure, Report};
-use crate::strategies::{grad_seeds, pair, region_case, shape};
+use crate::strategies::{grad_seeds, lambda, maybe_pair, region_case, shape};
 use crate::tolerance::Tolerance;
 
 /// A region case, gradient seeds, maybe a pair, `β` and a weight decay `λ`.
@@ -20,14 +20,8 @@ type Input = (RegionCase, Vec<u64>, Option<Pair>, f64, f64);
 
 fn input() -> impl Strategy<Value = Input> {
     region_case(shape().boxed()).prop_flat_map(|case| {
-        let m = case.region.shape.copies();
-        let pairs = if m >= 2 {
-            proptest::option::of(pair(m)).boxed()
-        } else {
-            Just(None).boxed()
-        };
-        let decay = prop_oneof![Just(0.0), Just(1e-4), 0.0..=0.5f64];
-        (Just(case), grad_seeds(), pairs, beta(), decay)
+        let pairs = maybe_pair(case.region.shape.copies());
+        (Just(case), grad_seeds(), pairs, beta(), lambda())
     })
 }
 

@@ -12,7 +12,7 @@ use crate::compare::Comparisons;
 use crate::data::{RegionCase, download};
 use crate::harness::{SuiteConfig, run_property};
 use crate::outcome::{CaseError, Failure, Report};
-use crate::strategies::{grad_seeds, pair, region_case, shape};
+use crate::strategies::{grad_seeds, lambda, maybe_pair, region_case, shape};
 use crate::tolerance::Tolerance;
 
 /// A region case, gradient seeds, maybe a pair, `β`, the SGD settings and a learning rate.
@@ -31,8 +31,7 @@ fn sgd_config() -> impl Strategy<Value = SgdConfig> {
                 nesterov,
             }),
     );
-    let decay = prop_oneof![Just(0.0), Just(1e-4), 0.0..=0.5f64];
-    (momentum, decay).prop_map(|(momentum, weight_decay)| SgdConfig {
+    (momentum, lambda()).prop_map(|(momentum, weight_decay)| SgdConfig {
         momentum,
         weight_decay,
     })
@@ -40,12 +39,7 @@ fn sgd_config() -> impl Strategy<Value = SgdConfig> {
 
 fn input() -> impl Strategy<Value = Input> {
     region_case(shape().boxed()).prop_flat_map(|case| {
-        let m = case.region.shape.copies();
-        let pairs = if m >= 2 {
-            proptest::option::of(pair(m)).boxed()
-        } else {
-            Just(None).boxed()
-        };
+        let pairs = maybe_pair(case.region.shape.copies());
         (
             Just(case),
             grad_seeds(),
