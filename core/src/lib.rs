@@ -21,6 +21,10 @@
 //! 4. `G = copy_gradients(&region, g, &points, reg, λ)?` — `c_i(p) g + dR/dw_i + λ w_i`;
 //! 5. the host optimizer steps every copy with its own state.
 //!
+//! With SGD, steps 4 and 5 can be one call, [`sgd_step`], which a backend may run as one pass
+//! over the gradient, the copies and their velocities (and step 2, with the regularizer's sums,
+//! one pass over the copies: [`Region::mix_with_cos2`]).
+//!
 //! ```
 //! use subspace_core::{Backend, Cos2Config, PointSchedule, Region, Result, copy_gradients,
 //!     cos2_regularizer};
