@@ -1,5 +1,5 @@
 //! `SubspaceSgd`: the fused step gives the bits of `scatter` followed by burn's own SGD, for
-//! every shape and momentum setting, with a parameter the loss does not reach; bad steps
+//! every kind of shape, shared and layerwise points and every momentum setting, with a parameter the loss does not reach; bad steps
 //! change nothing; checkpoints resume its velocities.
 
 #![allow(clippy::unwrap_used)] // helpers outside #[test] functions
@@ -18,7 +18,7 @@ use subspace_burn::{
     Checkpoint, CheckpointError, CheckpointOptimizer, Error, MixedStep, Subspace, SubspaceConfig,
     SubspaceSgd, save_checkpoint,
 };
-use subspace_core::{Momentum, Point, SgdConfig, Shape, StepPoints};
+use subspace_core::{Momentum, Point, SgdConfig, Shape, Sharing, StepPoints};
 
 /// An MLP with a layer its forward pass never uses.
 #[derive(Module, Debug)]
@@ -68,63 +68,71 @@ fn the_fused_step_gives_the_bits_of_scatter_then_burns_sgd() {
         Some((0.9, 0.0, true)),
         Some((0.8, 0.25, false)),
     ];
-    for shape in [Shape::Point, Shape::Line, Shape::simplex(3).unwrap()] {
-        for momentum in momenta {
-            let config = SubspaceConfig::new(shape, 11);
-            let mut fused = Subspace::new(config, || WithUnused::new(&device)).unwrap();
-            let template = WithUnused::new(&device);
-            let mut plain =
-                Subspace::from_region(config, &template, fused.region().unwrap()).unwrap();
-            let mut sgd_config = SgdConfig::new().with_weight_decay(1e-2);
-            let mut burn_config =
-                BurnSgdConfig::new().with_weight_decay(Some(WeightDecayConfig::new(1e-2)));
-            if let Some((mu, dampening, nesterov)) = momentum {
-                sgd_config = sgd_config.with_momentum(Momentum {
-                    momentum: mu,
-                    dampening,
-                    nesterov,
-                });
-                burn_config = burn_config.with_momentum(Some(
-                    MomentumConfig::new()
-                        .with_momentum(mu)
-                        .with_dampening(dampening)
-                        .with_nesterov(nesterov),
-                ));
-            }
-            let mut sgd = SubspaceSgd::new(sgd_config).unwrap();
-            let mut optim = burn_config.init();
-            let unused_bias_before = unused_bias(&fused);
-            let what = format!("{shape}, momentum {momentum:?}");
-
-            for step in 0..4u64 {
-                let (x, labels) = batch(8, 6, 3, step, &device);
-                let points = fused.points(step);
-
-                let mixed = plain.mixed(&points).unwrap();
-                let loss = cross_entropy(mixed.forward(x.clone()), &labels);
-                let grads = plain
-                    .scatter(loss.backward(), &mixed, &points, step)
-                    .unwrap();
-                plain = optim.step(LR, plain, grads.params);
-
-                let mixed = fused.mixed_step(step).unwrap();
-                assert_eq!(mixed.points, points);
-                let loss = cross_entropy(mixed.model.forward(x), &labels);
-                let reg = sgd.step(LR, &mut fused, loss.backward(), mixed).unwrap();
-
-                assert_eq!(reg, grads.regularizer, "{what}, step {step}");
-                let (a, b) = (copies(&fused), copies(&plain));
-                for (k, (a, b)) in a.iter().zip(&b).enumerate() {
-                    let (a, b): (Vec<u32>, Vec<u32>) = (
-                        a.iter().map(|x| x.to_bits()).collect(),
-                        b.iter().map(|x| x.to_bits()).collect(),
-                    );
-                    assert_eq!(a, b, "{what}, step {step}, tensor {k}");
-                }
-            }
-            // The unused layer's bias has no gradient and no regularizer: never stepped.
-            assert_eq!(unused_bias(&fused), unused_bias_before, "{what}");
+    let shapes = [
+        Shape::Point,
+        Shape::Line,
+        Shape::bezier(2).unwrap(),
+        Shape::simplex(3).unwrap(),
+    ];
+    let cases = shapes.into_iter().flat_map(|shape| {
+        [Sharing::Shared, Sharing::Layerwise]
+            .into_iter()
+            .flat_map(move |sharing| momenta.map(|momentum| (shape, sharing, momentum)))
+    });
+    for (shape, sharing, momentum) in cases {
+        let config = SubspaceConfig::new(shape, 11).with_sharing(sharing);
+        let mut fused = Subspace::new(config, || WithUnused::new(&device)).unwrap();
+        let template = WithUnused::new(&device);
+        let mut plain = Subspace::from_region(config, &template, fused.region().unwrap()).unwrap();
+        let mut sgd_config = SgdConfig::new().with_weight_decay(1e-2);
+        let mut burn_config =
+            BurnSgdConfig::new().with_weight_decay(Some(WeightDecayConfig::new(1e-2)));
+        if let Some((mu, dampening, nesterov)) = momentum {
+            sgd_config = sgd_config.with_momentum(Momentum {
+                momentum: mu,
+                dampening,
+                nesterov,
+            });
+            burn_config = burn_config.with_momentum(Some(
+                MomentumConfig::new()
+                    .with_momentum(mu)
+                    .with_dampening(dampening)
+                    .with_nesterov(nesterov),
+            ));
         }
+        let mut sgd = SubspaceSgd::new(sgd_config).unwrap();
+        let mut optim = burn_config.init();
+        let unused_bias_before = unused_bias(&fused);
+        let what = format!("{shape}, {sharing:?}, momentum {momentum:?}");
+
+        for step in 0..4u64 {
+            let (x, labels) = batch(8, 6, 3, step, &device);
+            let points = fused.points(step);
+
+            let mixed = plain.mixed(&points).unwrap();
+            let loss = cross_entropy(mixed.forward(x.clone()), &labels);
+            let grads = plain
+                .scatter(loss.backward(), &mixed, &points, step)
+                .unwrap();
+            plain = optim.step(LR, plain, grads.params);
+
+            let mixed = fused.mixed_step(step).unwrap();
+            assert_eq!(mixed.points, points);
+            let loss = cross_entropy(mixed.model.forward(x), &labels);
+            let reg = sgd.step(LR, &mut fused, loss.backward(), mixed).unwrap();
+
+            assert_eq!(reg, grads.regularizer, "{what}, step {step}");
+            let (a, b) = (copies(&fused), copies(&plain));
+            for (k, (a, b)) in a.iter().zip(&b).enumerate() {
+                let (a, b): (Vec<u32>, Vec<u32>) = (
+                    a.iter().map(|x| x.to_bits()).collect(),
+                    b.iter().map(|x| x.to_bits()).collect(),
+                );
+                assert_eq!(a, b, "{what}, step {step}, tensor {k}");
+            }
+        }
+        // The unused layer's bias has no gradient and no regularizer: never stepped.
+        assert_eq!(unused_bias(&fused), unused_bias_before, "{what}");
     }
 }
 
