@@ -6,11 +6,11 @@
 use rand::{RngExt, SeedableRng, rngs::ChaCha8Rng, seq::SliceRandom};
 use subspace_core::metrics::accuracy;
 use subspace_core::{
-    Backend, Cos2Config, HostTensor, Pair, Point, PointSchedule, Region, Shape, Sharing,
-    cos2_regularizer,
+    Backend, Cos2Config, HostTensor, Momentum, Pair, Point, PointSchedule, Region, SgdConfig,
+    SgdState, Shape, Sharing, cos2_regularizer,
 };
 use subspace_reference::mlp::{Batch, Mlp, StepRecord, TrainConfig, TrainState, train};
-use subspace_reference::{Cpu, LrSchedule, Reference, Sgd, SgdState, Tensor};
+use subspace_reference::{Cpu, LrSchedule, Reference, Tensor};
 
 const INPUT: usize = 4;
 const CLASSES: usize = 3;
@@ -54,8 +54,9 @@ fn config(shape: Shape, sharing: Sharing, beta: f64, lr: LrSchedule) -> TrainCon
     TrainConfig {
         schedule: PointSchedule::new(shape, sharing, 3),
         lr,
-        sgd: Sgd::new(0.9).unwrap(),
-        weight_decay: 1e-4,
+        sgd: SgdConfig::new()
+            .with_momentum(Momentum::new(0.9))
+            .with_weight_decay(1e-4),
         cos2: Cos2Config::new(beta, subspace_core::DEFAULT_EPS).unwrap(),
     }
 }
@@ -169,7 +170,7 @@ fn weight_decay_is_applied_once_per_copy() {
         0.0,
         LrSchedule::Constant(eta),
     );
-    cfg.weight_decay = lambda;
+    cfg.sgd.weight_decay = lambda;
     let state = start(&mlp, Shape::Point, 1);
     let w0 = weights(&state.region);
     let (state, _) = train(&mlp, &cfg, state, [&data, &data]).unwrap();
@@ -265,12 +266,21 @@ fn resuming_from_saved_state_is_exact() {
             .map(|g| g.copies.clone())
             .collect::<Vec<_>>(),
     );
-    let saved_velocity = to_host(half.optimizer.velocity.as_ref().unwrap());
+    let saved_velocity: Vec<Vec<Tensor>> = half
+        .optimizer
+        .velocities()
+        .iter()
+        .map(|g| g.iter().map(|v| v.clone().unwrap()).collect())
+        .collect();
+    let saved_velocity = to_host(&saved_velocity);
     let resumed = TrainState {
         region: mlp.region(shape, saved_copies).unwrap(),
-        optimizer: SgdState {
-            velocity: Some(from_host(&saved_velocity)),
-        },
+        optimizer: SgdState::from_velocities(
+            from_host(&saved_velocity)
+                .into_iter()
+                .map(|g| g.into_iter().map(Some).collect())
+                .collect(),
+        ),
         step: half.step,
     };
     let (resumed, rest) = train(&mlp, &cfg, resumed, &all[25..]).unwrap();

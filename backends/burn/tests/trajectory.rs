@@ -18,9 +18,9 @@ use burn::prelude::*;
 use common::{Mlp, assert_close, cross_entropy};
 use rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
 use subspace_burn::{Burn, Subspace, SubspaceConfig};
-use subspace_core::{Backend, Cos2Config, PointSchedule, Region, Shape, Sharing};
+use subspace_core::{Backend, Cos2Config, Momentum, PointSchedule, Region, Shape, Sharing};
 use subspace_reference::mlp::{self, Batch, TrainConfig, TrainState};
-use subspace_reference::{LrSchedule, Reference, Sgd};
+use subspace_reference::{LrSchedule, Reference};
 
 const INPUT: usize = 6;
 const HIDDEN: usize = 8;
@@ -58,8 +58,9 @@ fn check(shape: Shape, sharing: Sharing) {
     let config = TrainConfig {
         schedule,
         lr,
-        sgd: Sgd::new(momentum).unwrap(),
-        weight_decay,
+        sgd: subspace_core::SgdConfig::new()
+            .with_momentum(Momentum::new(momentum))
+            .with_weight_decay(weight_decay),
         cos2: Cos2Config::default(),
     };
     let start = reference.region(shape, initial.clone()).unwrap();

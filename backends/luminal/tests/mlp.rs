@@ -8,12 +8,13 @@
 use rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
 use subspace_core::metrics::{Combine, Logits, ensemble, grid};
 use subspace_core::{
-    Backend, Cos2Config, HostTensor, Point, PointSchedule, Region, Shape, Sharing, save_region,
+    Backend, Cos2Config, HostTensor, Momentum, Point, PointSchedule, Region, SgdConfig, Shape,
+    Sharing, save_region,
 };
 use subspace_luminal::mlp::{LoadError, LuminalMlp};
 use subspace_luminal::{Luminal, Target};
 use subspace_reference::mlp::{Batch, Mlp, PARAMS, TrainConfig, TrainState};
-use subspace_reference::{LrSchedule, Reference, Sgd};
+use subspace_reference::{LrSchedule, Reference};
 
 /// `rows` examples of `input` features in `[-2, 2)`; the label of a row is the index of its
 /// largest feature among the first `classes` (the MLP needs `input >= classes`), so it can be
@@ -139,8 +140,9 @@ fn config(shape: Shape, sharing: Sharing) -> TrainConfig {
     TrainConfig {
         schedule: PointSchedule::new(shape, sharing, 11),
         lr: LrSchedule::Constant(0.05),
-        sgd: Sgd::new(0.9).unwrap(),
-        weight_decay: 1e-4,
+        sgd: SgdConfig::new()
+            .with_momentum(Momentum::new(0.9))
+            .with_weight_decay(1e-4),
         cos2: Cos2Config::default(),
     }
 }

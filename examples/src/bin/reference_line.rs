@@ -16,10 +16,12 @@ use std::time::Instant;
 
 use clap::Parser;
 use subspace_core::metrics::{Combine, Logits, accuracy, ensemble};
-use subspace_core::{Cos2Config, Pair, Point, PointSchedule, Shape, Sharing, cos2_regularizer};
+use subspace_core::{
+    Cos2Config, Momentum, Pair, Point, PointSchedule, SgdConfig, Shape, Sharing, cos2_regularizer,
+};
 use subspace_examples::data::{epoch_batches, fashion_mnist};
+use subspace_reference::LrSchedule;
 use subspace_reference::mlp::{Batch, Mlp, TrainConfig, TrainState, train};
-use subspace_reference::{LrSchedule, Sgd};
 
 /// Train a line of MLPs on Fashion-MNIST with the CPU reference.
 #[derive(Debug, Parser)]
@@ -77,8 +79,9 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
             total,
         }
         .validate()?,
-        sgd: Sgd::new(0.9)?,
-        weight_decay: 1e-4,
+        sgd: SgdConfig::new()
+            .with_momentum(Momentum::new(0.9))
+            .with_weight_decay(1e-4),
         cos2: Cos2Config::default(),
     };
     let copies = mlp.init_copies(Shape::Line, args.seed);

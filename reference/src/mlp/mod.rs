@@ -1,4 +1,4 @@
-//! A small MLP with a hand-written backward pass, SGD and the subspace training loop: the
+//! A small MLP with a hand-written backward pass and the subspace training loop: the
 //! oracle trajectory other backends replay.
 //!
 //! - [`Mlp`]: `fc1` (input → hidden), ReLU, `fc2` (hidden → classes), parameters in the order

@@ -1,23 +1,23 @@
 //! The subspace training loop of a [`Network`] (the [`Mlp`], or an adapter's) through core's
 //! plugin contract (DESIGN.md, "The plugin contract"); the steps are listed on [`train_step`].
 //!
-//! Weight decay `λ` is applied per copy in `copy_gradients` (never in the SGD), which equals
-//! PyTorch's SGD `weight_decay`. The regularizer is evaluated at the copies before the step.
+//! Steps 4 and 5 are core's [`sgd_step`]: every copy's gradient (chain rule, cos² regularizer)
+//! and SGD with momentum and weight decay on every copy separately, PyTorch's and burn's `SGD`.
+//! The regularizer is evaluated at the copies before the step.
 //! Every random choice is a pure function of `(schedule.seed, t)`, so a run resumed from a
 //! saved [`TrainState`] continues exactly as an uninterrupted one.
 
 use std::borrow::Borrow;
 
 use subspace_core::{
-    Backend, Cos2, Cos2Config, PointSchedule, Region, Result, StepPoints, copy_gradients,
-    cos2_regularizer,
+    Backend, Cos2, Cos2Config, PointSchedule, Region, Result, SgdConfig, SgdState, StepPoints,
+    cos2_regularizer, sgd_step,
 };
 
 use super::batch::Batch;
 use super::model::Mlp;
 use crate::backend::{Reference, Tensor};
 use crate::lr_schedule::LrSchedule;
-use crate::sgd::{PerCopy, Sgd, SgdState, sgd_init, sgd_update};
 
 /// Everything that fixes a training trajectory besides the initial copies and the batches.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,11 +26,9 @@ pub struct TrainConfig {
     pub schedule: PointSchedule,
     /// The learning rate per step.
     pub lr: LrSchedule,
-    /// The momentum.
-    pub sgd: Sgd,
-    /// `λ`, L2 weight decay on every copy separately, added to each copy's gradient by
-    /// `copy_gradients` (the SGD applies none): PyTorch's SGD `weight_decay`.
-    pub weight_decay: f64,
+    /// Momentum and `λ`, L2 weight decay on every copy separately (PyTorch's SGD
+    /// `weight_decay`).
+    pub sgd: SgdConfig,
     /// `β` and `ε` of the cos² regularizer; `β = 0` skips it.
     pub cos2: Cos2Config,
 }
@@ -43,7 +41,7 @@ pub struct TrainConfig {
 pub struct TrainState<B: Backend = Reference> {
     /// The copies of every parameter.
     pub region: Region<B>,
-    /// One velocity per copy of every parameter.
+    /// One velocity per copy of every parameter (core's [`sgd_step`] state).
     pub optimizer: SgdState<B::Tensor>,
     /// The next step's index `t`.
     pub step: u64,
@@ -54,7 +52,7 @@ impl<B: Backend> TrainState<B> {
     pub fn new(region: Region<B>) -> Self {
         Self {
             region,
-            optimizer: sgd_init(),
+            optimizer: SgdState::new(),
             step: 0,
         }
     }
@@ -101,8 +99,8 @@ impl Network<Reference> for Mlp {
 /// 2. `w = region.mix(&points)` — the network at `w(p)`;
 /// 3. [`Network::loss_and_grads_at`] `w` — the loss and `g = dL/dw(p)`;
 /// 4. if `β > 0` and the shape has a pair: `R = cos2_regularizer(region, schedule.pair(t))`;
-///    `G_i = copy_gradients(region, g, points, R, λ) = c_i(p) g + dR/dw_i + λ w_i`;
-/// 5. [`sgd_update`] with `η = lr.lr(t)` on every copy, then `region.set_copies`.
+/// 5. [`sgd_step`] with `η = lr.lr(t)`: every copy's `G_i = c_i(p) g + dR/dw_i + λ w_i`, its
+///    velocity and its update.
 ///
 /// Errors if the batch does not fit the network, the region's groups are not its parameters,
 /// the learning rate or weight decay is invalid, or the regularizer finds non-finite copies.
@@ -114,7 +112,7 @@ pub fn train_step<B: Backend>(
 ) -> Result<(TrainState<B>, StepRecord)> {
     let TrainState {
         mut region,
-        optimizer,
+        mut optimizer,
         step,
     } = state;
     let points = config.schedule.points(step, region.layers());
@@ -124,16 +122,16 @@ pub fn train_step<B: Backend>(
         Some(pair) if config.cos2.beta > 0.0 => Some(cos2_regularizer(&region, pair, config.cos2)?),
         _ => None,
     };
-    let grads = copy_gradients(
-        &region,
-        grads,
+    let lr = config.lr.lr(step);
+    sgd_step(
+        &mut region,
+        grads.into_iter().map(Some).collect(),
         &points,
         regularizer.as_ref(),
-        config.weight_decay,
+        &mut optimizer,
+        &config.sgd,
+        lr,
     )?;
-    let lr = config.lr.lr(step);
-    let updated = sgd_update::<B>(&config.sgd, lr, grads, optimizer, copies_of(&region))?;
-    region.set_copies(updated.params)?;
     let record = StepRecord {
         step,
         points,
@@ -143,7 +141,7 @@ pub fn train_step<B: Backend>(
     };
     let state = TrainState {
         region,
-        optimizer: updated.state,
+        optimizer,
         step: step + 1,
     };
     Ok((state, record))
@@ -168,9 +166,4 @@ where
         records.push(record);
     }
     Ok((state, records))
-}
-
-/// `copies[group][copy]` of `region` (cheap handle clones).
-fn copies_of<B: Backend>(region: &Region<B>) -> PerCopy<B::Tensor> {
-    region.groups().iter().map(|g| g.copies.clone()).collect()
 }
