@@ -127,6 +127,19 @@ pub enum Error {
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Returns `value` if it is finite and `≥ 0`, else an [`Error::InvalidNumber`].
+pub(crate) fn non_negative(what: &'static str, value: f64) -> Result<f64> {
+    if finite(what, value)? >= 0.0 {
+        Ok(value)
+    } else {
+        Err(Error::InvalidNumber {
+            what,
+            value,
+            expected: "a finite number >= 0",
+        })
+    }
+}
+
 /// Returns `value` if it is finite, else an [`Error::InvalidNumber`].
 pub(crate) fn finite(what: &'static str, value: f64) -> Result<f64> {
     if value.is_finite() {

@@ -237,18 +237,30 @@ impl<B: Backend> Region<B> {
         group: &Group<B::Tensor>,
         grad: &B::Tensor,
     ) -> Result<()> {
-        let expected = B::dims(&group.copies[0]);
-        let found = B::dims(grad);
-        if expected == found {
-            Ok(())
-        } else {
-            Err(Error::DimsMismatch {
-                operation,
-                what: format!("gradient of {}", group.name),
-                expected,
-                found,
-            })
-        }
+        check_dims::<B>(operation, group, grad, || {
+            format!("gradient of {}", group.name)
+        })
+    }
+}
+
+/// Errors unless `tensor` has the dims of `group`'s copies; `what` names it.
+pub(crate) fn check_dims<B: Backend>(
+    operation: &'static str,
+    group: &Group<B::Tensor>,
+    tensor: &B::Tensor,
+    what: impl FnOnce() -> String,
+) -> Result<()> {
+    let expected = B::dims(&group.copies[0]);
+    let found = B::dims(tensor);
+    if expected == found {
+        Ok(())
+    } else {
+        Err(Error::DimsMismatch {
+            operation,
+            what: what(),
+            expected,
+            found,
+        })
     }
 }
 

@@ -18,7 +18,7 @@
 use rand::{Rng, RngExt};
 
 use crate::backend::{Backend, Gram};
-use crate::error::{Error, Result, finite};
+use crate::error::{Error, Result, finite, non_negative};
 use crate::region::{Group, Region};
 
 /// Default `ε` added to `|a|²|b|²` in the denominator.
@@ -87,16 +87,10 @@ impl Default for Cos2Config {
 impl Cos2Config {
     /// Validates `β ≥ 0` and `ε ≥ 0`, both finite.
     pub fn new(beta: f64, eps: f64) -> Result<Self> {
-        for (what, v) in [("beta", beta), ("eps", eps)] {
-            if finite(what, v)? < 0.0 {
-                return Err(Error::InvalidNumber {
-                    what,
-                    value: v,
-                    expected: "a finite number >= 0",
-                });
-            }
-        }
-        Ok(Self { beta, eps })
+        Ok(Self {
+            beta: non_negative("beta", beta)?,
+            eps: non_negative("eps", eps)?,
+        })
     }
 }
 

@@ -2,8 +2,8 @@
 //! and an SGD step on it, so a backend can update all copies in one pass over their memory.
 
 use crate::backend::Backend;
-use crate::error::{Error, Result, finite};
-use crate::region::{Region, check_len};
+use crate::error::{Error, Result, finite, non_negative};
+use crate::region::{Region, check_dims, check_len};
 use crate::regularizer::{Cos2, Pair};
 use crate::sampler::StepPoints;
 
@@ -59,9 +59,9 @@ impl SgdConfig {
 
     /// The configuration if `μ ≥ 0`, `τ ∈ [0, 1]` and `λ ≥ 0` (all finite).
     pub fn validate(self) -> Result<Self> {
-        at_least_zero("weight_decay", self.weight_decay)?;
+        non_negative("weight_decay", self.weight_decay)?;
         if let Some(m) = self.momentum {
-            at_least_zero("momentum", m.momentum)?;
+            non_negative("momentum", m.momentum)?;
             if !(0.0..=1.0).contains(&finite("dampening", m.dampening)?) {
                 return Err(Error::InvalidNumber {
                     what: "dampening",
@@ -71,18 +71,6 @@ impl SgdConfig {
             }
         }
         Ok(self)
-    }
-}
-
-fn at_least_zero(what: &'static str, value: f64) -> Result<f64> {
-    if finite(what, value)? >= 0.0 {
-        Ok(value)
-    } else {
-        Err(Error::InvalidNumber {
-            what,
-            value,
-            expected: "a finite number ≥ 0",
-        })
     }
 }
 
@@ -262,11 +250,6 @@ impl<T> SgdState<T> {
     pub fn velocities(&self) -> &[Vec<Option<T>>] {
         &self.velocity
     }
-
-    /// Takes the velocities out.
-    pub fn into_velocities(self) -> Vec<Vec<Option<T>>> {
-        self.velocity
-    }
 }
 
 /// One SGD step of every copy of `region`, through [`Backend::sgd_group`], one call per group.
@@ -307,7 +290,7 @@ pub fn sgd_step<B: Backend>(
     lr: f64,
 ) -> Result<()> {
     let config = config.validate()?;
-    at_least_zero("learning rate", lr)?;
+    non_negative("learning rate", lr)?;
     let groups = region.groups();
     let m = region.shape().copies();
     check_len("sgd_step", "gradients", groups.len(), grads.len())?;
@@ -329,18 +312,11 @@ pub fn sgd_step<B: Backend>(
         }
         if let Some(velocity) = state.velocity.get(g) {
             check_len("sgd_step", "velocities of a group", m, velocity.len())?;
-            let expected = B::dims(&group.copies[0]);
             for (k, v) in velocity.iter().enumerate() {
-                let Some(found) = v.as_ref().map(B::dims) else {
-                    continue;
-                };
-                if found != expected {
-                    return Err(Error::DimsMismatch {
-                        operation: "sgd_step",
-                        what: format!("velocity of {} copy {k}", group.name),
-                        expected,
-                        found,
-                    });
+                if let Some(v) = v {
+                    check_dims::<B>("sgd_step", group, v, || {
+                        format!("velocity of {} copy {k}", group.name)
+                    })?;
                 }
             }
         }
