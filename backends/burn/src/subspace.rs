@@ -186,13 +186,7 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
                 .map(|g| (g.name.as_str(), g.copies[0].dims())),
             "the region".into(),
         )?;
-        let mut per_copy: Vec<Vec<BurnTensor>> = vec![Vec::new(); shape.copies()];
-        for group in region.into_groups() {
-            for (values, copy) in per_copy.iter_mut().zip(group.copies) {
-                values.push(copy);
-            }
-        }
-        let copies = per_copy
+        let copies = per_copy(region)
             .into_iter()
             .map(|values| standalone_with(template, &layout, values))
             .collect();
@@ -286,15 +280,9 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
             unreachable!("the copies were checked when the subspace was built: {e}")
         });
         let result = f(&mut region);
-        let mut per_copy: Vec<Vec<BurnTensor>> = emptied.iter().map(|_| Vec::new()).collect();
-        for group in region.into_groups() {
-            for (values, copy) in per_copy.iter_mut().zip(group.copies) {
-                values.push(copy);
-            }
-        }
         self.copies = emptied
             .into_iter()
-            .zip(per_copy)
+            .zip(per_copy(region))
             .map(|(copy, values)| put_params(copy, &self.layout, values))
             .collect();
         result
@@ -404,8 +392,13 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
     /// Run the forward and `backward()` on it, then [`Subspace::scatter`]. It shares copy 0's
     /// BatchNorm running statistics, so a training forward updates the region's.
     pub fn mixed(&self, points: &StepPoints) -> Result<M> {
-        let w = self.region()?.mix(points)?;
-        Ok(replace_params(self.copies[0].clone(), &self.layout, w))
+        Ok(self.at_values(self.region()?.mix(points)?))
+    }
+
+    /// The user's model holding `w` (one value per group) as fresh leaves: copy 0 with new
+    /// parameter ids, sharing its running statistics.
+    fn at_values(&self, w: Vec<BurnTensor>) -> M {
+        replace_params(self.copies[0].clone(), &self.layout, w)
     }
 
     /// **Mix outside, for [`SubspaceSgd`](crate::SubspaceSgd)**: the user's model at the
@@ -417,16 +410,17 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
     /// [`SubspaceSgd::step`](crate::SubspaceSgd::step).
     pub fn mixed_step(&self, step: u64) -> Result<MixedStep<M>> {
         let points = self.points(step);
-        let region = self.region()?;
-        let (w, regularizer) = match self.regularized_pair(step) {
+        let (model, regularizer) = match self.regularized_pair(step) {
             Some(pair) => {
-                let (w, reg) = region.mix_with_cos2(&points, pair, self.config.cos2)?;
-                (w, Some(reg))
+                let (w, reg) = self
+                    .region()?
+                    .mix_with_cos2(&points, pair, self.config.cos2)?;
+                (self.at_values(w), Some(reg))
             }
-            None => (region.mix(&points)?, None),
+            None => (self.mixed(&points)?, None),
         };
         Ok(MixedStep {
-            model: replace_params(self.copies[0].clone(), &self.layout, w),
+            model,
             points,
             regularizer,
         })
@@ -506,6 +500,17 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
         let w = self.region()?.at(point)?;
         Ok(standalone_with(&self.copies[0], &self.layout, w))
     }
+}
+
+/// The copies of `region` per copy: `result[k][g]` is copy `k` of group `g`.
+fn per_copy(region: Region<Burn>) -> Vec<Vec<BurnTensor>> {
+    let mut per_copy: Vec<Vec<BurnTensor>> = vec![Vec::new(); region.shape().copies()];
+    for group in region.into_groups() {
+        for (values, copy) in per_copy.iter_mut().zip(group.copies) {
+            values.push(copy);
+        }
+    }
+    per_copy
 }
 
 /// Collects `(path, id)` of every group parameter.
