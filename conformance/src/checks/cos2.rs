@@ -10,6 +10,7 @@ use subspace_core::{
     cos2_regularizer,
 };
 
+use crate::checks::mix::mix_magnitude;
 use crate::compare::Comparisons;
 use crate::data::{RegionSpec, download, widen};
 use crate::harness::{SuiteConfig, run_property};
@@ -263,15 +264,7 @@ pub fn check_mix_with_cos2<B: Backend>(
             let mut cmp = Comparisons::new();
             let c = spec.shape.coefficients(&spec.shape.midpoint())?;
             for (g, (got, want)) in mixed.into_iter().zip(want_mixed).enumerate() {
-                let magnitude: Vec<f64> = (0..spec.groups[g].elements())
-                    .map(|k| {
-                        c.as_slice()
-                            .iter()
-                            .zip(&copies[g])
-                            .map(|(ci, w)| (ci * f64::from(w.data()[k])).abs())
-                            .sum()
-                    })
-                    .collect();
+                let magnitude = mix_magnitude(&c, &copies[g]);
                 let want = widen(&download::<B>(want)?);
                 cmp.tensor(
                     Tolerance::F32,

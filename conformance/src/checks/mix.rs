@@ -2,7 +2,7 @@
 //! coefficients summing to one, line = Bezier(1) = simplex(2), and determinism.
 
 use proptest::prelude::*;
-use subspace_core::{Backend, Point, Region, Shape, mix, scatter};
+use subspace_core::{Backend, Coefficients, HostTensor, Point, Region, Shape, mix, scatter};
 use subspace_reference::{Cpu, Reference};
 
 use crate::compare::Comparisons;
@@ -51,15 +51,7 @@ pub fn check_mix<B: Backend>(device: &B::Device, config: &SuiteConfig) -> Result
                     .region
                     .shape
                     .coefficients(case.points.for_layer(spec.layer)?)?;
-                let magnitude: Vec<f64> = (0..spec.elements())
-                    .map(|k| {
-                        c.as_slice()
-                            .iter()
-                            .zip(host)
-                            .map(|(ci, w)| (ci * f64::from(w.data()[k])).abs())
-                            .sum()
-                    })
-                    .collect();
+                let magnitude = mix_magnitude(&c, host);
                 let a = download::<B>(a)?;
                 let e = widen(&download::<Reference>(e)?);
                 cmp.tensor(
@@ -73,6 +65,20 @@ pub fn check_mix<B: Backend>(device: &B::Device, config: &SuiteConfig) -> Result
             cmp.finish()
         },
     )
+}
+
+/// The magnitude `Σ_i |c_i w_ik|` of every element `k` of the mix of `copies`.
+pub(crate) fn mix_magnitude(c: &Coefficients, copies: &[HostTensor]) -> Vec<f64> {
+    let elements = copies.first().map_or(0, HostTensor::len);
+    (0..elements)
+        .map(|k| {
+            c.as_slice()
+                .iter()
+                .zip(copies)
+                .map(|(ci, w)| (ci * f64::from(w.data()[k])).abs())
+                .sum()
+        })
+        .collect()
 }
 
 /// At every vertex of a region (line ends, Bezier ends, simplex vertices) the mix returns that
