@@ -26,6 +26,10 @@ pub const SIMPLEX_SUM_TOLERANCE: f64 = 1e-6;
 /// the coefficients, midpoint and vertices of every valid shape small enough to allocate.
 pub const MAX_COPIES: usize = 1 << 16;
 
+/// The highest Bezier degree (`1000`; the paper's curve has degree 2): every binomial
+/// coefficient `C(d, i)` of a degree up to it is finite in `f64` (`C(1029, 514)` is not).
+pub const MAX_BEZIER_DEGREE: usize = 1000;
+
 /// The shape of the region learned in one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Shape {
@@ -55,10 +59,10 @@ impl Shape {
                     .into(),
             });
         }
-        if degree >= MAX_COPIES {
+        if degree > MAX_BEZIER_DEGREE {
             return Err(Error::InvalidShape {
                 shape: "bezier",
-                reason: format!("degree {degree}; expected at most {}", MAX_COPIES - 1),
+                reason: format!("degree {degree}; expected at most {MAX_BEZIER_DEGREE}"),
             });
         }
         Ok(Self::Bezier { degree })
@@ -179,7 +183,8 @@ impl fmt::Display for Shape {
 
 /// The Bernstein basis `C(d,i) a^i (1-a)^(d-i)`, `i = 0..=d`.
 ///
-/// `powi(0)` is exactly one, so the ends `a = 0` and `a = 1` give exact unit vectors.
+/// `powi(0)` and `C(d, 0) = C(d, d)` are exactly one, so the ends `a = 0` and `a = 1` give
+/// exact unit vectors.
 fn bernstein(degree: usize, a: f64) -> Vec<f64> {
     let d = degree as i32;
     (0..=degree)
@@ -187,9 +192,10 @@ fn bernstein(degree: usize, a: f64) -> Vec<f64> {
         .collect()
 }
 
-/// `C(n, k)` computed in floating point by the multiplicative formula.
+/// `C(n, k)` computed in floating point by the multiplicative formula over the smaller of `k`
+/// and `n - k` (so `C(n, n)` is exactly one; every step is an exact integer up to `2^53`).
 fn binomial(n: usize, k: usize) -> f64 {
-    (0..k).fold(1.0, |acc, j| acc * (n - j) as f64 / (j + 1) as f64)
+    (0..k.min(n - k)).fold(1.0, |acc, j| acc * (n - j) as f64 / (j + 1) as f64)
 }
 
 /// A validated curve coordinate `a ∈ [0, 1]` (line and Bezier curves).
@@ -348,5 +354,26 @@ mod tests {
         );
         assert!(Shape::bezier(0).is_err());
         assert!(Shape::simplex(1).is_err());
+        assert!(Shape::bezier(MAX_BEZIER_DEGREE + 1).is_err());
+    }
+
+    #[test]
+    fn bezier_ends_are_exact_and_coefficients_finite_up_to_the_highest_degree() {
+        // Degree 55 is the first where C(d, d) by the plain multiplicative formula is not one,
+        // and 1029 the first with an infinite C(d, d/2).
+        for degree in [1, 2, 3, 54, 55, 56, 200, MAX_BEZIER_DEGREE] {
+            let shape = Shape::bezier(degree).unwrap();
+            for (end, a) in [(0, 0.0), (degree, 1.0)] {
+                let c = shape.coefficients(&Point::curve(a).unwrap()).unwrap();
+                let unit: Vec<f64> = (0..=degree).map(|i| f64::from(i == end)).collect();
+                assert_eq!(c.as_slice(), unit.as_slice(), "degree {degree}, a = {a}");
+            }
+            for a in [0.3, 0.5, 0.99] {
+                let c = shape.coefficients(&Point::curve(a).unwrap()).unwrap();
+                assert!(c.as_slice().iter().all(|x| x.is_finite() && *x >= 0.0));
+                let sum: f64 = c.as_slice().iter().sum();
+                assert!((sum - 1.0).abs() < 1e-9, "degree {degree}, a = {a}: sum {sum}");
+            }
+        }
     }
 }
