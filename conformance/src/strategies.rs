@@ -139,6 +139,11 @@ pub fn groups(copies: usize) -> impl Strategy<Value = Vec<GroupSpec>> {
             first.regularized = true;
             let mut groups = vec![first];
             groups.extend(rest);
+            // A region has fewer layers than groups; some indices may still go unused.
+            let n = groups.len();
+            for g in &mut groups {
+                g.layer %= n;
+            }
             groups
         })
 }

@@ -106,6 +106,27 @@ pub enum Error {
         /// Number of copies.
         copies: usize,
     },
+    /// Two parameter groups of a region share a name (names key the copies in region files).
+    #[error("{operation}: two parameter groups are named `{name}`, expected unique names")]
+    DuplicateGroup {
+        /// The operation that checked.
+        operation: &'static str,
+        /// The repeated name.
+        name: String,
+    },
+    /// A group's layer index is not below the number of groups (layers number `0..layers`, and
+    /// a region cannot have more layers than groups).
+    #[error(
+        "group `{group}` has layer {layer}, expected a layer below {groups} (the number of groups)"
+    )]
+    LayerOutOfRange {
+        /// The group's name.
+        group: String,
+        /// Its layer index.
+        layer: usize,
+        /// The number of groups of the region.
+        groups: usize,
+    },
     /// A class label at or above the number of classes.
     #[error("label {label} at example {index} is out of range: expected a class below {classes}")]
     LabelOutOfRange {

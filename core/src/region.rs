@@ -1,5 +1,7 @@
 //! A region of weight space: every parameter tensor of the host model held as `m` copies.
 
+use std::collections::HashSet;
+
 use crate::backend::{Backend, HostTensor, check_same_dims};
 use crate::error::{Error, Result};
 use crate::mix::{mix, scatter};
@@ -33,8 +35,9 @@ pub struct Region<B: Backend> {
 impl<B: Backend> Region<B> {
     /// Validates and builds a region.
     ///
-    /// Every group must hold `shape.copies()` copies of equal dims; there must be at least one
-    /// group. Layers are numbered `0..layers`; the count is one more than the largest index.
+    /// Every group must hold `shape.copies()` copies of equal dims and have a unique name; there
+    /// must be at least one group. Layers are numbered `0..layers`, with every index below the
+    /// number of groups; the count is one more than the largest index.
     pub fn new(shape: Shape, groups: Vec<Group<B::Tensor>>) -> Result<Self> {
         let shape = shape.validate()?;
         if groups.is_empty() {
@@ -53,6 +56,20 @@ impl<B: Backend> Region<B> {
                 });
             }
             check_same_dims::<B>("Region::new", &g.copies, |k| format!("{} copy {k}", g.name))?;
+            if g.layer >= groups.len() {
+                return Err(Error::LayerOutOfRange {
+                    group: g.name.clone(),
+                    layer: g.layer,
+                    groups: groups.len(),
+                });
+            }
+        }
+        let mut names = HashSet::with_capacity(groups.len());
+        if let Some(g) = groups.iter().find(|g| !names.insert(g.name.as_str())) {
+            return Err(Error::DuplicateGroup {
+                operation: "Region::new",
+                name: g.name.clone(),
+            });
         }
         let layers = groups.iter().map(|g| g.layer).max().map_or(0, |l| l + 1);
         Ok(Self {

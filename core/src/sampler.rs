@@ -73,7 +73,7 @@ impl StepPoints {
             Self::Layerwise(points) => points.get(layer).ok_or(Error::LengthMismatch {
                 operation: "StepPoints::for_layer",
                 what: "layerwise points",
-                expected: layer + 1,
+                expected: layer.saturating_add(1),
                 found: points.len(),
             }),
         }

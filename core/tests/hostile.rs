@@ -143,6 +143,33 @@ proptest! {
     }
 
     #[test]
+    fn regions_with_repeated_names_or_layers_beyond_their_groups_are_errors(
+        specs in vec((0..3usize, hostile_count()), 1..4),
+    ) {
+        let n = specs.len();
+        let groups: Vec<_> = specs
+            .iter()
+            .map(|&(name, layer)| group(&format!("g{name}"), layer, vec![tensor(vec![1], 0.0)]))
+            .collect();
+        let mut names: Vec<usize> = specs.iter().map(|s| s.0).collect();
+        names.sort_unstable();
+        names.dedup();
+        let layers_fit = specs.iter().all(|s| s.1 < n);
+        let result = Region::<Reference>::new(Shape::Point, groups);
+        match result {
+            Ok(region) => {
+                prop_assert!(layers_fit && names.len() == n);
+                prop_assert!(region.layers() <= n);
+            }
+            Err(Error::LayerOutOfRange { layer, groups, .. }) => {
+                prop_assert!(layer >= groups && groups == n);
+            }
+            Err(Error::DuplicateGroup { .. }) => prop_assert!(layers_fit && names.len() < n),
+            Err(e) => prop_assert!(false, "untyped error {e}"),
+        }
+    }
+
+    #[test]
     fn host_tensors_with_dims_that_do_not_fit_the_data_are_errors(
         dims in vec(hostile_count(), 0..4),
         len in 0..40usize,
