@@ -80,5 +80,6 @@ pub use sgd::{
     sgd_group_by_lincomb, sgd_step,
 };
 pub use shape::{
-    Alpha, Coefficients, MAX_BEZIER_DEGREE, MAX_COPIES, Point, SIMPLEX_SUM_TOLERANCE, Shape, SimplexPoint,
+    Alpha, Coefficients, MAX_BEZIER_DEGREE, MAX_COPIES, Point, SIMPLEX_SUM_TOLERANCE, Shape,
+    SimplexPoint,
 };

@@ -372,7 +372,10 @@ mod tests {
                 let c = shape.coefficients(&Point::curve(a).unwrap()).unwrap();
                 assert!(c.as_slice().iter().all(|x| x.is_finite() && *x >= 0.0));
                 let sum: f64 = c.as_slice().iter().sum();
-                assert!((sum - 1.0).abs() < 1e-9, "degree {degree}, a = {a}: sum {sum}");
+                assert!(
+                    (sum - 1.0).abs() < 1e-9,
+                    "degree {degree}, a = {a}: sum {sum}"
+                );
             }
         }
     }
