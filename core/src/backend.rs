@@ -178,9 +178,11 @@ pub trait Backend: Sized + 'static {
 
     /// One SGD step of every copy of a parameter group ([`sgd_step`](crate::sgd_step)); override to read the
     /// gradient and every copy once. Core passes as many velocities and [`CopyGradient`]s as
-    /// weights, tensors of one dims, and regularizer indices of existing copies.
+    /// weights, tensors of one dims, and regularizer indices of existing copies. A copy with
+    /// no [`CopyGradient::terms`] must come back unchanged, with its velocity.
     ///
     /// [`CopyGradient`]: crate::CopyGradient
+    /// [`CopyGradient::terms`]: crate::CopyGradient::terms
     fn sgd_group(
         group: SgdGroup<Self::Tensor>,
         lr: f64,

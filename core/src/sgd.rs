@@ -96,8 +96,11 @@ pub enum Term {
 
 impl CopyGradient {
     /// The terms `(coefficient, tensor)` of `G_k` for copy `copy`, in order: `c_k g` (if the
-    /// group has a gradient), then the regularizer's `c_self w_k` and `c_other w_other`; a copy
-    /// with neither has `G_k = 0 · w_k`.
+    /// group has a gradient), then the regularizer's `c_self w_k` and `c_other w_other`.
+    ///
+    /// Empty if the copy has neither: it has no gradient (the loss does not reach its group
+    /// and the regularizer's pair leaves it out), and the step leaves it and its velocity as
+    /// they are, as burn's and PyTorch's optimizers leave a parameter without a gradient.
     pub fn terms(&self, copy: usize, has_grad: bool) -> Vec<(f64, Term)> {
         let mut terms = Vec::with_capacity(3);
         if has_grad {
@@ -106,9 +109,6 @@ impl CopyGradient {
         if let Some((c_self, other, c_other)) = self.regularizer {
             terms.push((c_self, Term::Copy(copy)));
             terms.push((c_other, Term::Copy(other)));
-        }
-        if terms.is_empty() {
-            terms.push((0.0, Term::Copy(copy)));
         }
         terms
     }
@@ -122,9 +122,9 @@ pub struct SgdGroup<T> {
     /// `v_k`, `None` before the copy's first step (always `None` without momentum).
     pub velocities: Vec<Option<T>>,
     /// `g = dL/dw(p)`; `None` if the loss does not reach the group (then `G_k` is the
-    /// regularizer's term alone).
+    /// regularizer's term alone, and a copy outside its pair keeps its weight and velocity).
     pub grad: Option<T>,
-    /// How `G_k` is made, per copy.
+    /// How `G_k` is made, per copy ([`CopyGradient::terms`]).
     pub copies: Vec<CopyGradient>,
 }
 
@@ -161,7 +161,8 @@ impl<T> SgdGroupUpdate<T> {
 
 /// [`Backend::sgd_group`] as [`Backend::lincomb`]s in burn's order of operations: per copy,
 /// `G_k`, then `λ w_k + G_k`, the velocity, Nesterov's `μ v + G`, and `w_k − η u_k`. Every
-/// `G_k` is computed before any weight changes, so the update may reuse a weight's buffer.
+/// `G_k` is computed before any weight changes, so the update may reuse a weight's buffer. A
+/// copy without a gradient (no [`CopyGradient::terms`]) keeps its weight and velocity.
 ///
 /// Backends that override `sgd_group` fall back to this for tensors their kernel does not
 /// cover.
@@ -176,12 +177,16 @@ pub fn sgd_group_by_lincomb<B: Backend>(
         grad,
         copies,
     } = group;
-    let (updates, velocities): (Vec<B::Tensor>, Vec<Option<B::Tensor>>) = copies
+    let (updates, velocities): (Vec<Option<B::Tensor>>, Vec<Option<B::Tensor>>) = copies
         .iter()
         .zip(velocities)
         .enumerate()
         .map(|(k, (copy, velocity))| {
-            let terms = copy.terms(k, grad.is_some()).into_iter().map(|(c, term)| {
+            let terms = copy.terms(k, grad.is_some());
+            if terms.is_empty() {
+                return (None, velocity);
+            }
+            let terms = terms.into_iter().map(|(c, term)| {
                 let x = match (term, &grad) {
                     (Term::Grad, Some(g)) => g.clone(),
                     (Term::Copy(j), _) => weights[j].clone(),
@@ -194,7 +199,7 @@ pub fn sgd_group_by_lincomb<B: Backend>(
                 g = B::lincomb(vec![(config.weight_decay, weights[k].clone()), (1.0, g)]);
             }
             let Some(m) = config.momentum else {
-                return (g, None);
+                return (Some(g), None);
             };
             let v = match velocity {
                 None => g.clone(),
@@ -205,13 +210,16 @@ pub fn sgd_group_by_lincomb<B: Backend>(
             } else {
                 v.clone()
             };
-            (u, Some(v))
+            (Some(u), Some(v))
         })
         .unzip();
     let weights = weights
         .into_iter()
         .zip(updates)
-        .map(|(w, u)| B::lincomb(vec![(1.0, w), (-lr, u)]))
+        .map(|(w, u)| match u {
+            Some(u) => B::lincomb(vec![(1.0, w), (-lr, u)]),
+            None => w,
+        })
         .collect();
     SgdGroupUpdate {
         weights,
@@ -273,9 +281,9 @@ impl<T> SgdState<T> {
 /// once while it writes the new copies and velocities.
 ///
 /// `grads[g]` is `dL/dw(p)` of group `g` from the host's backward at the mixed weights, or
-/// `None` if the loss does not reach it: such a group steps on its regularizer term alone if
-/// `reg` covers it, and is otherwise left as it is with its velocity (as burn's and PyTorch's
-/// optimizers leave a parameter without a gradient).
+/// `None` if the loss does not reach it: then the copies in `reg`'s pair step on their
+/// regularizer term alone if `reg` covers the group, and every other copy is left as it is with
+/// its velocity (as burn's and PyTorch's optimizers leave a parameter without a gradient).
 ///
 /// Everything is checked before anything changes: on an error (a wrong number or dims of
 /// gradients or velocities, a point outside the shape, a `reg` for another region, an invalid

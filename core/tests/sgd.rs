@@ -184,3 +184,55 @@ fn groups_without_a_gradient_step_only_on_their_regularizer_term() {
     assert!(state.velocities()[1].iter().all(Option::is_none));
     assert!(state.velocities()[0].iter().all(Option::is_some));
 }
+
+#[test]
+fn copies_outside_the_pair_of_a_group_without_a_gradient_keep_weight_and_velocity() {
+    // A simplex with three vertices; the pair (0, 1) leaves copy 2 out. After a first step with
+    // a gradient every copy has a velocity; in the second the loss does not reach the group.
+    let mut region = Region::<Reference>::new(
+        Shape::simplex(3).unwrap(),
+        vec![Group {
+            name: "w".into(),
+            layer: 0,
+            regularized: true,
+            copies: vec![
+                tensor(&[1.0, 0.0]),
+                tensor(&[0.0, 2.0]),
+                tensor(&[3.0, 1.0]),
+            ],
+        }],
+    )
+    .unwrap();
+    let points = StepPoints::Shared(Point::simplex(vec![0.2, 0.3, 0.5]).unwrap());
+    let reg = Cos2::from_sums(
+        Pair::new(0, 1, 3).unwrap(),
+        0.5,
+        1.0,
+        4.0,
+        Cos2Config::default(),
+    );
+    let config = SgdConfig::new()
+        .with_momentum(Momentum::new(0.9))
+        .with_weight_decay(0.1);
+    let mut state = SgdState::new();
+    let mut step = |grad: Option<T>, state: &mut SgdState<T>| {
+        sgd_step(
+            &mut region,
+            vec![grad],
+            &points,
+            Some(&reg),
+            state,
+            &config,
+            0.1,
+        )
+        .unwrap();
+        region.to_host().unwrap().remove(0).copies
+    };
+    let first = step(Some(tensor(&[1.0, -1.0])), &mut state);
+    let v2 = values(state.velocities()[0][2].as_ref().unwrap());
+    let second = step(None, &mut state);
+    assert_eq!(second[2].data(), first[2].data(), "copy 2 moved");
+    assert_eq!(values(state.velocities()[0][2].as_ref().unwrap()), v2);
+    assert_ne!(second[0].data(), first[0].data(), "copy 0 is in the pair");
+    assert_ne!(second[1].data(), first[1].data(), "copy 1 is in the pair");
+}

@@ -250,7 +250,8 @@ fn elements_mut(p: &mut FlexTensor) -> &mut [f32] {
 
 /// The scalars of one group's SGD step, rounded to `f32` as burn rounds them.
 struct SgdPlan {
-    /// Per copy, the terms of `G_k` ([`CopyGradient::terms`]).
+    /// Per copy, the terms of `G_k` ([`CopyGradient::terms`]); none for a copy without a
+    /// gradient, which keeps its weight and velocity.
     terms: Vec<Vec<(f32, Term)>>,
     /// `λ`, if not 0.
     weight_decay: Option<f32>,
@@ -321,10 +322,13 @@ pub(crate) fn sgd_group(
     let mut weights: Vec<FlexTensor> = weights.into_iter().map(|w| owned(covered(w))).collect();
     let mut velocities: Vec<Option<FlexTensor>> = velocities
         .into_iter()
-        .map(|v| match (v, plan.momentum) {
+        .zip(&plan.terms)
+        .map(|(v, terms)| match (v, plan.momentum) {
             (Some(v), Some(_)) => Some(owned(covered(v))),
-            (None, Some(_)) => Some(FlexTensor::from_data(TensorData::new(vec![0.0f32; n], [n]))),
-            (_, None) => None,
+            (None, Some(_)) if !terms.is_empty() => {
+                Some(FlexTensor::from_data(TensorData::new(vec![0.0f32; n], [n])))
+            }
+            _ => None,
         })
         .collect();
 
@@ -384,13 +388,15 @@ fn sgd_chunk(
     for start in (0..w[0].len()).step_by(BLOCK) {
         let end = (start + BLOCK).min(w[0].len());
         for (k, terms) in plan.terms.iter().enumerate() {
+            let Some(&(c0, t0)) = terms.first() else {
+                continue;
+            };
             let out = &mut gk[k * BLOCK..k * BLOCK + end - start];
             let source = |term: Term| match (term, g) {
                 (Term::Grad, Some(g)) => &g[start..end],
                 (Term::Copy(j), _) => &w[j][start..end],
                 (Term::Grad, None) => unreachable!("`terms` names g only if there is one"),
             };
-            let (c0, t0) = terms[0];
             out.iter_mut()
                 .zip(source(t0))
                 .for_each(|(o, &x)| *o = x * c0);
@@ -406,6 +412,9 @@ fn sgd_chunk(
             }
         }
         for (k, (w, v)) in w.iter_mut().zip(v.iter_mut()).enumerate() {
+            if plan.terms[k].is_empty() {
+                continue;
+            }
             let gk = &gk[k * BLOCK..k * BLOCK + end - start];
             let w = &mut w[start..end];
             match (v, plan.momentum) {

@@ -12,7 +12,7 @@
 //!   [reparameterization](burn::module::Reparameterization) and burn's backward gives every
 //!   copy its gradient) and **mix outside, scatter after backward** ([`Subspace::mixed`] +
 //!   [`Subspace::scatter`], through core's `Region::mix` and `copy_gradients`). Both give the
-//!   same gradients (tested).
+//!   same gradients, also for a layer the loss does not reach (tested).
 //! - The whole-network cos² regularizer on a random pair per step, over linear and
 //!   convolution weights by default ([`conv_linear_weights`], configurable).
 //! - [`SubspaceSgd`]: SGD with momentum and weight decay fused with the plugin's gradient, for

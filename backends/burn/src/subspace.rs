@@ -365,7 +365,9 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
     /// `g + c_self w_i + c_other w_j`.
     ///
     /// Weight decay is the optimizer's (burn's `weight_decay` acts on each copy separately,
-    /// SPEC.md §4). A parameter the loss does not reach has no gradient, as in plain burn.
+    /// SPEC.md §4). A copy of a parameter the loss does not reach has only its regularizer
+    /// term if the parameter is regularized and the copy is in the pair, else no gradient, as
+    /// in plain burn.
     pub fn gradients(&self, mut grads: Gradients, step: u64) -> Result<CopyGradients> {
         let mut params = GradientsParams::from_module(&mut grads, self);
         let region = self.region()?;
@@ -430,8 +432,8 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
     /// the same `points`: the gradient of every copy by core's [`copy_gradients`],
     /// `c_i(p) g + dR/dw_i` (weight decay left to the optimizer).
     ///
-    /// Gives the same gradients as the in-graph form; a parameter the loss does not reach has
-    /// only its regularizer term, or no gradient.
+    /// Gives the same gradients as the in-graph form: a copy of a parameter the loss does not
+    /// reach has only its regularizer term if it is in the step's pair, else no gradient.
     pub fn scatter(
         &self,
         mut grads: Gradients,
@@ -442,10 +444,21 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
         let found = self.mixed_grads(&mut grads, mixed)?;
         let region = self.region()?;
         let regularizer = self.regularizer_on(&region, step)?;
-        let keep: Vec<bool> = found
+        // Whether copy `k` of a group has a gradient: from the loss, or from the regularizer.
+        let keep: Vec<Vec<bool>> = found
             .iter()
             .zip(self.layout.groups())
-            .map(|(g, group)| g.is_some() || (regularizer.is_some() && group.regularized))
+            .map(|(g, group)| {
+                (0..self.copies.len())
+                    .map(|k| {
+                        g.is_some()
+                            || (group.regularized
+                                && regularizer
+                                    .as_ref()
+                                    .is_some_and(|r| r.grad_terms(k).is_some()))
+                    })
+                    .collect()
+            })
             .collect();
         let g = found
             .into_iter()
@@ -456,7 +469,7 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
         let mut by_copy: Vec<Vec<Option<Terms>>> = self.copies.iter().map(|_| Vec::new()).collect();
         for (group, keep) in per_copy.into_iter().zip(&keep) {
             for (k, grad) in group.into_iter().enumerate() {
-                by_copy[k].push(keep.then(|| vec![(1.0, grad)]));
+                by_copy[k].push(keep[k].then(|| vec![(1.0, grad)]));
             }
         }
         let mut params = GradientsParams::new();

@@ -10,7 +10,7 @@ use burn::module::{Module, Param};
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{GradientsParams, SgdConfig};
 use burn::prelude::*;
-use common::{Mlp, assert_close, batch, cross_entropy, values};
+use common::{Mlp, WithUnused, assert_close, batch, cross_entropy, values};
 use subspace_burn::{Error, Subspace, SubspaceConfig};
 use subspace_core::{Point, Shape, Sharing, StepPoints};
 
@@ -88,6 +88,47 @@ fn in_graph_and_scatter_give_the_same_copy_gradients() {
                         assert_close(&what, ga, gb, 1e-7, 1e-5);
                         assert!(ga.iter().any(|v| *v != 0.0), "{what}: gradient is zero");
                     }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_layer_the_loss_does_not_reach_gets_the_same_gradients_in_both_forms() {
+    // Its weight is regularized: copies in the step's pair get dR/dw, the others nothing.
+    let device = device();
+    for shape in [Shape::bezier(2).unwrap(), Shape::simplex(3).unwrap()] {
+        let sub =
+            Subspace::new(SubspaceConfig::new(shape, 5), || WithUnused::new(&device)).unwrap();
+        let (x, y) = batch(6, 6, 3, 1, &device);
+        for step in 0..6u64 {
+            let points = sub.points(step);
+            let model = sub.at(&points).unwrap();
+            let in_graph = sub
+                .gradients(cross_entropy(model.forward(x.clone()), &y).backward(), step)
+                .unwrap();
+            let mixed = sub.mixed(&points).unwrap();
+            let loss = cross_entropy(mixed.forward(x.clone()), &y);
+            let scattered = sub.scatter(loss.backward(), &mixed, &points, step).unwrap();
+            let reg = in_graph.regularizer.unwrap();
+            for k in 0..shape.copies() {
+                let id = sub.copies()[k].unused.weight.id;
+                let a = in_graph.params.get::<2>(id).map(values);
+                let b = scattered.params.get::<2>(id).map(values);
+                let what = format!("{shape} step {step} copy {k}");
+                assert_eq!(
+                    a.is_some(),
+                    reg.grad_terms(k).is_some(),
+                    "{what}: in the graph"
+                );
+                assert_eq!(
+                    b.is_some(),
+                    reg.grad_terms(k).is_some(),
+                    "{what}: scattered"
+                );
+                if let (Some(a), Some(b)) = (a, b) {
+                    assert_close(&what, &a, &b, 1e-7, 1e-5);
                 }
             }
         }

@@ -13,34 +13,12 @@ use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::prelude::*;
 use burn::tensor::activation::relu;
-use common::{batch, cross_entropy, values};
+use common::{WithUnused, batch, cross_entropy, values};
 use subspace_burn::{
     Checkpoint, CheckpointError, CheckpointOptimizer, Error, MixedStep, Subspace, SubspaceConfig,
     SubspaceSgd, save_checkpoint,
 };
 use subspace_core::{Momentum, Point, SgdConfig, Shape, Sharing, StepPoints};
-
-/// An MLP with a layer its forward pass never uses.
-#[derive(Module, Debug)]
-struct WithUnused {
-    fc1: Linear,
-    fc2: Linear,
-    unused: Linear,
-}
-
-impl WithUnused {
-    fn new(device: &Device) -> Self {
-        Self {
-            fc1: LinearConfig::new(6, 5).init(device),
-            fc2: LinearConfig::new(5, 3).init(device),
-            unused: LinearConfig::new(2, 2).init(device),
-        }
-    }
-
-    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        self.fc2.forward(relu(self.fc1.forward(x)))
-    }
-}
 
 fn device() -> Device {
     Device::flex().autodiff()
@@ -103,6 +81,9 @@ fn the_fused_step_gives_the_bits_of_scatter_then_burns_sgd() {
         let mut sgd = SubspaceSgd::new(sgd_config).unwrap();
         let mut optim = burn_config.init();
         let unused_bias_before = unused_bias(&fused);
+        let mut unused_weights_before: Vec<Vec<f32>> = (0..shape.copies())
+            .map(|k| unused_weight(&fused, k))
+            .collect();
         let what = format!("{shape}, {sharing:?}, momentum {momentum:?}");
 
         for step in 0..4u64 {
@@ -122,6 +103,25 @@ fn the_fused_step_gives_the_bits_of_scatter_then_burns_sgd() {
             let reg = sgd.step(LR, &mut fused, loss.backward(), mixed).unwrap();
 
             assert_eq!(reg, grads.regularizer, "{what}, step {step}");
+            // The unused weight's copies outside the pair have no gradient: not stepped.
+            for k in 0..shape.copies() {
+                if reg.as_ref().is_some_and(|r| r.grad_terms(k).is_some()) {
+                    continue;
+                }
+                assert_eq!(
+                    unused_weight(&fused, k),
+                    unused_weights_before[k],
+                    "{what}, {k}"
+                );
+                assert_eq!(
+                    unused_weight(&plain, k),
+                    unused_weights_before[k],
+                    "{what}, {k}"
+                );
+            }
+            unused_weights_before = (0..shape.copies())
+                .map(|k| unused_weight(&fused, k))
+                .collect();
             let (a, b) = (copies(&fused), copies(&plain));
             for (k, (a, b)) in a.iter().zip(&b).enumerate() {
                 let (a, b): (Vec<u32>, Vec<u32>) = (
@@ -134,6 +134,11 @@ fn the_fused_step_gives_the_bits_of_scatter_then_burns_sgd() {
         // The unused layer's bias has no gradient and no regularizer: never stepped.
         assert_eq!(unused_bias(&fused), unused_bias_before, "{what}");
     }
+}
+
+/// Copy `k`'s weight of the layer the forward pass does not use.
+fn unused_weight(sub: &Subspace<WithUnused>, k: usize) -> Vec<f32> {
+    values(sub.copies()[k].unused.weight.val())
 }
 
 /// Copy 0's bias of the layer the forward pass does not use.

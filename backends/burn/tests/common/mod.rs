@@ -28,6 +28,28 @@ impl Mlp {
     }
 }
 
+/// An MLP with a layer its forward pass never uses (6 inputs, 3 classes).
+#[derive(Module, Debug)]
+pub struct WithUnused {
+    pub fc1: Linear,
+    pub fc2: Linear,
+    pub unused: Linear,
+}
+
+impl WithUnused {
+    pub fn new(device: &Device) -> Self {
+        Self {
+            fc1: LinearConfig::new(6, 5).init(device),
+            fc2: LinearConfig::new(5, 3).init(device),
+            unused: LinearConfig::new(2, 2).init(device),
+        }
+    }
+
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        self.fc2.forward(relu(self.fc1.forward(x)))
+    }
+}
+
 /// A network with BatchNorm on its input and on its hidden layer.
 #[derive(Module, Debug)]
 pub struct BnNet {
