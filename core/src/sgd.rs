@@ -177,7 +177,7 @@ pub fn sgd_group_by_lincomb<B: Backend>(
         grad,
         copies,
     } = group;
-    let (updates, velocities): (Vec<Option<B::Tensor>>, Vec<Option<B::Tensor>>) = copies
+    let (updates, velocities): (Vec<_>, Vec<_>) = copies
         .iter()
         .zip(velocities)
         .enumerate()

@@ -6,13 +6,11 @@
 
 mod common;
 
-use burn::module::Module;
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::LinearConfig;
 use burn::optim::SgdConfig as BurnSgdConfig;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::prelude::*;
-use burn::tensor::activation::relu;
 use common::{WithUnused, batch, cross_entropy, values};
 use subspace_burn::{
     Checkpoint, CheckpointError, CheckpointOptimizer, Error, MixedStep, Subspace, SubspaceConfig,
@@ -104,20 +102,12 @@ fn the_fused_step_gives_the_bits_of_scatter_then_burns_sgd() {
 
             assert_eq!(reg, grads.regularizer, "{what}, step {step}");
             // The unused weight's copies outside the pair have no gradient: not stepped.
-            for k in 0..shape.copies() {
+            for (k, before) in unused_weights_before.iter().enumerate() {
                 if reg.as_ref().is_some_and(|r| r.grad_terms(k).is_some()) {
                     continue;
                 }
-                assert_eq!(
-                    unused_weight(&fused, k),
-                    unused_weights_before[k],
-                    "{what}, {k}"
-                );
-                assert_eq!(
-                    unused_weight(&plain, k),
-                    unused_weights_before[k],
-                    "{what}, {k}"
-                );
+                assert_eq!(&unused_weight(&fused, k), before, "{what}, {k}");
+                assert_eq!(&unused_weight(&plain, k), before, "{what}, {k}");
             }
             unused_weights_before = (0..shape.copies())
                 .map(|k| unused_weight(&fused, k))
