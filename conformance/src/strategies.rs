@@ -208,6 +208,15 @@ pub fn region_and_pair() -> impl Strategy<Value = (RegionSpec, Pair)> {
     })
 }
 
+/// A region with at least two copies, the points of one step (shared or layerwise) and a pair
+/// of copies.
+pub fn region_case_and_pair() -> impl Strategy<Value = (RegionCase, Pair)> {
+    region_case(shape_with_pairs().boxed()).prop_flat_map(|case| {
+        let m = case.region.shape.copies();
+        (Just(case), pair(m))
+    })
+}
+
 /// Logits of 1 to 40 examples over 1 to 10 classes in `[-20, 20]`, with labels, some rows
 /// with ties (all-equal logits).
 pub fn logits_and_labels() -> impl Strategy<Value = (usize, usize, Vec<f32>, Vec<usize>)> {

@@ -6,17 +6,17 @@ use proptest::prelude::*;
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use subspace_core::{
-    Backend, Cos2, Cos2Config, DEFAULT_EPS, HostTensor, Pair, StepPoints, cos2_grads,
-    cos2_regularizer,
+    Backend, Cos2, Cos2Config, DEFAULT_EPS, HostTensor, Pair, cos2_grads, cos2_regularizer,
 };
+use subspace_reference::{Cpu, Reference};
 
 use crate::checks::mix::mix_magnitude;
 use crate::compare::Comparisons;
-use crate::data::{RegionSpec, download, widen};
+use crate::data::{RegionCase, RegionSpec, download, widen};
 use crate::harness::{SuiteConfig, run_property};
 use crate::oracle::{HostCos2, concat};
 use crate::outcome::{CaseError, Failure, Report};
-use crate::strategies::region_and_pair;
+use crate::strategies::{region_and_pair, region_case_and_pair};
 use crate::tolerance::Tolerance;
 
 /// `β`: the default 1, off (0), or uniform in `[0, 4]`.
@@ -239,9 +239,10 @@ pub fn check_cos2_finite_differences<B: Backend>(
 }
 
 /// `Region::mix_with_cos2` (one `lincomb_gram` per group, which a backend may fuse) gives the
-/// mix of `Region::mix` within [`Tolerance::F32`] (magnitude `Σ_i |c_i w_ik|`) and the
+/// reference's `Region::mix` within [`Tolerance::F32`] (magnitude `Σ_i |c_i w_ik|`) and the
 /// regularizer of `cos2_regularizer` within [`Tolerance::F32_REDUCTION`] (magnitudes
-/// `sqrt(A B)`, `A`, `B` and `β`), at the midpoint of random regions for random pairs.
+/// `sqrt(A B)`, `A`, `B` and `β`), for random regions, points (shared and layerwise, so
+/// coefficients that are not symmetric under reversal) and pairs.
 pub fn check_mix_with_cos2<B: Backend>(
     device: &B::Device,
     config: &SuiteConfig,
@@ -250,27 +251,35 @@ pub fn check_mix_with_cos2<B: Backend>(
         "mix_with_cos2 = mix + cos²",
         &B::name(device),
         config,
-        (region_and_pair(), beta()),
-        |((spec, pair), beta): &((RegionSpec, Pair), f64)| {
+        (region_case_and_pair(), beta()),
+        |((case, pair), beta): &((RegionCase, Pair), f64)| {
+            let spec = &case.region;
             let copies = spec.host_nonzero();
             let region = spec.region::<B>(&copies, device)?;
             let cos2 = Cos2Config::new(*beta, DEFAULT_EPS)?;
-            let points = StepPoints::Shared(spec.shape.midpoint());
-            let (mixed, reg) = region.mix_with_cos2(&points, *pair, cos2)?;
-            let (want_mixed, want_reg) = (
-                region.mix(&points)?,
-                cos2_regularizer(&region, *pair, cos2)?,
-            );
+            let (mixed, reg) = region.mix_with_cos2(&case.points, *pair, cos2)?;
+            let want_mixed = spec.region::<Reference>(&copies, &Cpu)?.mix(&case.points)?;
+            let want_reg = cos2_regularizer(&region, *pair, cos2)?;
             let mut cmp = Comparisons::new();
-            let c = spec.shape.coefficients(&spec.shape.midpoint())?;
-            for (g, (got, want)) in mixed.into_iter().zip(want_mixed).enumerate() {
+            cmp.require(mixed.len() == spec.groups.len(), || {
+                format!(
+                    "{} mixed tensors for {} groups",
+                    mixed.len(),
+                    spec.groups.len()
+                )
+            });
+            for (g, ((group, got), want)) in
+                spec.groups.iter().zip(mixed).zip(want_mixed).enumerate()
+            {
+                let c = spec
+                    .shape
+                    .coefficients(case.points.for_layer(group.layer)?)?;
                 let magnitude = mix_magnitude(&c, &copies[g]);
-                let want = widen(&download::<B>(want)?);
                 cmp.tensor(
                     Tolerance::F32,
                     &format!("mix of group {g}"),
                     &download::<B>(got)?,
-                    &want,
+                    &widen(&download::<Reference>(want)?),
                     &magnitude,
                 );
             }
