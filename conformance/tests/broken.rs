@@ -10,10 +10,14 @@ use std::sync::{Arc, Mutex};
 
 use subspace_conformance::{
     DEFAULT_CASES, Failure, Report, SuiteConfig, check_copy_distance, check_copy_gradients,
-    check_cos2, check_cos2_finite_differences, check_golden, check_mix, check_partition_of_unity,
-    check_scatter, check_shared_inputs_kept, check_swa, check_vertices_exact,
+    check_cos2, check_cos2_finite_differences, check_golden, check_mix, check_mix_with_cos2,
+    check_partition_of_unity, check_scatter, check_sgd_step, check_shape_agreement,
+    check_shared_inputs_kept, check_swa, check_vertices_exact,
 };
-use subspace_core::{Backend, BackendError, Gram, HostTensor};
+use subspace_core::{
+    Backend, BackendError, Gram, HostTensor, Momentum, SgdConfig, SgdGroup, SgdGroupUpdate,
+    sgd_group_by_lincomb,
+};
 use subspace_reference::{Cpu, Reference, Tensor};
 
 /// One faulty operation; the others are the reference's.
@@ -26,6 +30,23 @@ trait Flaw: 'static {
 
     fn gram(a: Tensor, b: Tensor) -> Gram<f64> {
         Reference::gram(a, b)
+    }
+
+    /// Core's provided `lincomb_gram`, over this flaw's `lincomb` and `gram`.
+    fn lincomb_gram(
+        terms: Vec<(f64, Tensor)>,
+        pair: Option<(usize, usize)>,
+    ) -> (Tensor, Option<Gram<f64>>) {
+        let gram = pair.map(|(i, j)| Self::gram(terms[i].1.clone(), terms[j].1.clone()));
+        (Self::lincomb(terms), gram)
+    }
+
+    /// Core's provided `sgd_group`, over this flaw's `lincomb`.
+    fn sgd_group(group: SgdGroup<Tensor>, lr: f64, config: &SgdConfig) -> SgdGroupUpdate<Tensor>
+    where
+        Self: Sized,
+    {
+        sgd_group_by_lincomb::<Flawed<Self>>(group, lr, config)
     }
 }
 
@@ -68,6 +89,17 @@ impl<F: Flaw> Backend for Flawed<F> {
 
     fn gram(a: Tensor, b: Tensor) -> Gram<f64> {
         F::gram(a, b)
+    }
+
+    fn lincomb_gram(
+        terms: Vec<(f64, Tensor)>,
+        pair: Option<(usize, usize)>,
+    ) -> (Tensor, Option<Gram<f64>>) {
+        F::lincomb_gram(terms, pair)
+    }
+
+    fn sgd_group(group: SgdGroup<Tensor>, lr: f64, config: &SgdConfig) -> SgdGroupUpdate<Tensor> {
+        F::sgd_group(group, lr, config)
     }
 }
 
@@ -134,6 +166,48 @@ impl Flaw for LerpInF32 {
             acc
         });
         Tensor::new(out)
+    }
+}
+
+/// A fused `lincomb_gram` that takes the coefficients in reverse order (`c_{m-1-k}` on copy
+/// `k`): right at every point whose coefficients are symmetric, such as every shape's midpoint,
+/// and wrong elsewhere. Its `lincomb` (the unfused mix) is right.
+struct ReversedLincombGram;
+
+impl Flaw for ReversedLincombGram {
+    const NAME: &'static str = "reversed-lincomb-gram";
+
+    fn lincomb_gram(
+        terms: Vec<(f64, Tensor)>,
+        pair: Option<(usize, usize)>,
+    ) -> (Tensor, Option<Gram<f64>>) {
+        let gram = pair.map(|(i, j)| Reference::gram(terms[i].1.clone(), terms[j].1.clone()));
+        let (c, x): (Vec<f64>, Vec<Tensor>) = terms.into_iter().unzip();
+        let reversed = c.into_iter().rev().zip(x).collect();
+        (Reference::lincomb(reversed), gram)
+    }
+}
+
+/// A fused `sgd_group` that ignores momentum's dampening: `v ← G + μ v` instead of
+/// `(1 − τ) G + μ v` (right whenever `τ = 0`, and at every copy's first step).
+struct UndampedSgdGroup;
+
+impl Flaw for UndampedSgdGroup {
+    const NAME: &'static str = "undamped-sgd-group";
+
+    fn sgd_group(group: SgdGroup<Tensor>, lr: f64, config: &SgdConfig) -> SgdGroupUpdate<Tensor> {
+        let momentum = config.momentum.map(|m| Momentum {
+            dampening: 0.0,
+            ..m
+        });
+        sgd_group_by_lincomb::<Reference>(
+            group,
+            lr,
+            &SgdConfig {
+                momentum,
+                ..*config
+            },
+        )
     }
 }
 
@@ -239,6 +313,7 @@ fn rejects_a_lincomb_that_drops_a_term() {
             ("mix vs reference", check_mix::<B>),
             ("exact at vertices", check_vertices_exact::<B>),
             ("coefficients sum to 1", check_partition_of_unity::<B>),
+            ("line = Bezier(1) = simplex(2)", check_shape_agreement::<B>),
             (
                 "copy_gradients = scatter + dR + λw",
                 check_copy_gradients::<B>,
@@ -291,6 +366,28 @@ fn rejects_a_mix_that_is_inexact_at_vertices() {
 }
 
 #[test]
+fn rejects_a_fused_mix_with_reversed_coefficients() {
+    type B = Flawed<ReversedLincombGram>;
+    assert_rejected::<B>(
+        &[("mix_with_cos2 = mix + cos²", check_mix_with_cos2::<B>)],
+        &[check_mix::<B>, check_cos2::<B>, check_sgd_step::<B>],
+    );
+}
+
+#[test]
+fn rejects_a_fused_sgd_step_that_ignores_dampening() {
+    type B = Flawed<UndampedSgdGroup>;
+    assert_rejected::<B>(
+        &[("sgd_step = G + λw, momentum, w − ηu", check_sgd_step::<B>)],
+        &[
+            check_mix::<B>,
+            check_mix_with_cos2::<B>,
+            check_copy_gradients::<B>,
+        ],
+    );
+}
+
+#[test]
 fn rejects_a_backend_that_writes_into_shared_inputs() {
     type B = ClobbersSharedInputs;
     assert_rejected::<B>(
@@ -315,6 +412,8 @@ fn the_unflawed_decorator_passes() {
             check_copy_gradients::<B>,
             check_shared_inputs_kept::<B>,
             check_golden::<B>,
+            check_mix_with_cos2::<B>,
+            check_sgd_step::<B>,
         ],
     );
 }
