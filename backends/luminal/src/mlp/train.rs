@@ -17,9 +17,11 @@ use crate::tensor::Tensor;
 /// 1. `points = schedule.points(t, layers)`;
 /// 2. `w = region.mix(&points)` — luminal lincomb graphs;
 /// 3. [`LuminalMlp::loss_and_grads`] at `w` — the compiled forward + analytic backward graph;
-/// 4. if `β > 0` and the shape has a pair: `R = cos2_regularizer(region, schedule.pair(t))`;
-///    `G_i = copy_gradients(region, g, points, R, λ)` — luminal gram and lincomb graphs;
-/// 5. SGD with momentum (PyTorch semantics) on every copy — luminal lincomb graphs.
+/// 4. if `β > 0` and the shape has a pair: `R = cos2_regularizer(region, schedule.pair(t))` —
+///    luminal gram graphs;
+/// 5. core's fused `sgd_step` with `η = lr.lr(t)`: every copy's
+///    `G_i = c_i(p) g + dR/dw_i + λ w_i`, its velocity (momentum with PyTorch semantics) and its
+///    update, through the provided `Backend::sgd_group` — luminal lincomb graphs.
 impl<T: Target> Network<Luminal<T>> for LuminalMlp<T> {
     fn loss_and_grads_at(&self, w: &[Tensor], batch: &Batch) -> Result<(f64, Vec<Tensor>)> {
         self.loss_and_grads(w, batch)
