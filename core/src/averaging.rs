@@ -50,6 +50,15 @@ pub struct EmaState<T> {
 
 /// `w̄ = w`, after validating `d ∈ [0, 1)`.
 pub fn ema_init<B: Backend>(params: Vec<B::Tensor>, decay: f64) -> Result<EmaState<B::Tensor>> {
+    Ok(EmaState {
+        average: params,
+        decay: check_decay(decay)?,
+        updates: 0,
+    })
+}
+
+/// `d` if it is in `[0, 1)`.
+fn check_decay(decay: f64) -> Result<f64> {
     if !(0.0..1.0).contains(&finite("ema decay", decay)?) {
         return Err(Error::InvalidNumber {
             what: "ema decay",
@@ -57,18 +66,18 @@ pub fn ema_init<B: Backend>(params: Vec<B::Tensor>, decay: f64) -> Result<EmaSta
             expected: "a number in [0, 1)",
         });
     }
-    Ok(EmaState {
-        average: params,
-        decay,
-        updates: 0,
-    })
+    Ok(decay)
 }
 
 /// `w̄ ← d w̄ + (1 - d) w`.
+///
+/// Errors if the decay is not in `[0, 1)` (a state changed by hand) or `params` do not match
+/// the average in number or dims.
 pub fn ema_update<B: Backend>(
     state: EmaState<B::Tensor>,
     params: Vec<B::Tensor>,
 ) -> Result<EmaState<B::Tensor>> {
+    check_decay(state.decay)?;
     let average = blend::<B>("ema_update", state.average, params, state.decay)?;
     Ok(EmaState {
         average,

@@ -198,6 +198,24 @@ impl From<BackendError> for Error {
     }
 }
 
+/// [`Backend::to_host`], checked to give one number per scalar.
+pub(crate) fn scalars_to_host<B: Backend>(
+    scalars: Vec<B::Scalar>,
+    operation: &'static str,
+) -> Result<Vec<f64>> {
+    let expected = scalars.len();
+    let host = B::to_host(scalars)?;
+    if host.len() != expected {
+        return Err(Error::Backend {
+            message: format!(
+                "{operation}: to_host returned {} numbers for {expected} scalars",
+                host.len()
+            ),
+        });
+    }
+    Ok(host)
+}
+
 /// Checks that every tensor has the dims of the first; `names` labels them in errors.
 pub(crate) fn check_same_dims<B: Backend>(
     operation: &'static str,

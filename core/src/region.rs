@@ -202,6 +202,7 @@ impl<B: Backend> Region<B> {
         pair: Pair,
         config: Cos2Config,
     ) -> Result<(Vec<B::Tensor>, Cos2)> {
+        let config = config.validate()?;
         let pair = Pair::new(pair.i(), pair.j(), self.shape.copies())?;
         let mut grams = Vec::new();
         let mixed = self

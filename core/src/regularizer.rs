@@ -17,7 +17,7 @@
 
 use rand::{Rng, RngExt};
 
-use crate::backend::{Backend, Gram};
+use crate::backend::{Backend, Gram, scalars_to_host};
 use crate::error::{Error, Result, finite, non_negative};
 use crate::region::{Group, Region};
 
@@ -87,10 +87,15 @@ impl Default for Cos2Config {
 impl Cos2Config {
     /// Validates `β ≥ 0` and `ε ≥ 0`, both finite.
     pub fn new(beta: f64, eps: f64) -> Result<Self> {
-        Ok(Self {
-            beta: non_negative("beta", beta)?,
-            eps: non_negative("eps", eps)?,
-        })
+        Self { beta, eps }.validate()
+    }
+
+    /// The configuration if `β ≥ 0` and `ε ≥ 0`, both finite (for values built by hand; every
+    /// function that takes a configuration checks it).
+    pub fn validate(self) -> Result<Self> {
+        non_negative("beta", self.beta)?;
+        non_negative("eps", self.eps)?;
+        Ok(self)
     }
 }
 
@@ -119,7 +124,8 @@ pub struct Cos2 {
 }
 
 impl Cos2 {
-    /// From the whole-network sums `s`, `A`, `B`.
+    /// From the whole-network sums `s`, `A`, `B`, which [`cos2_regularizer`] has checked to be
+    /// finite, with a validated `config` (NaN in, NaN out).
     pub fn from_sums(pair: Pair, s: f64, sq_a: f64, sq_b: f64, config: Cos2Config) -> Self {
         let d = sq_a * sq_b + config.eps;
         let cos2 = if d > 0.0 { s * s / d } else { 0.0 };
@@ -181,13 +187,14 @@ impl Cos2 {
 
 /// Evaluates `R` over every regularized group of `region` for `pair`, with one transfer.
 ///
-/// Errors if the pair is out of range for the region's shape, no group is regularized, or the
-/// backend fails. Non-finite sums (a NaN in a copy) are reported as [`Error::InvalidNumber`].
+/// Errors if `config` is invalid ([`Cos2Config::validate`]), the pair is out of range for the
+/// region's shape, no group is regularized, or the backend fails. Non-finite sums (a NaN in a copy) are reported as [`Error::InvalidNumber`].
 pub fn cos2_regularizer<B: Backend>(
     region: &Region<B>,
     pair: Pair,
     config: Cos2Config,
 ) -> Result<Cos2> {
+    let config = config.validate()?;
     let [s, a, b] = gram_sums(region, pair, "cos2_regularizer", |g| g.regularized)?;
     Ok(Cos2::from_sums(pair, s, a, b, config))
 }
@@ -224,7 +231,7 @@ pub(crate) fn sum_grams<B: Backend>(
             what: "groups to compare",
         });
     }
-    let host = B::to_host(scalars)?;
+    let host = scalars_to_host::<B>(scalars, operation)?;
     let sums = host.chunks_exact(3).fold([0.0; 3], |acc, x| {
         [acc[0] + x[0], acc[1] + x[1], acc[2] + x[2]]
     });

@@ -357,6 +357,15 @@ proptest! {
         prop_assert_eq!(ok, regularized && finite_sums);
         let valid_config = beta.is_finite() && beta >= 0.0 && eps.is_finite() && eps >= 0.0;
         prop_assert_eq!(Cos2Config::new(beta, eps).is_ok(), valid_config);
+        // A configuration built by hand is checked where it is used.
+        let hand_built = Cos2Config { beta, eps };
+        let good = Region::<Reference>::new(
+            Shape::Line,
+            vec![group("w", 0, vec![tensor(vec![2], 1.0), tensor(vec![2], 2.0)])],
+        ).unwrap();
+        prop_assert_eq!(cos2_regularizer(&good, pair, hand_built).is_ok(), valid_config);
+        let points = StepPoints::Shared(Point::curve(0.5).unwrap());
+        prop_assert_eq!(good.mix_with_cos2(&points, pair, hand_built).is_ok(), valid_config);
     }
 
     #[test]
@@ -375,7 +384,10 @@ proptest! {
         let valid = count == 1 && !wrong_dims;
         prop_assert_eq!(swa_update::<Reference>(swa_init::<Reference>(params()), next.clone()).is_ok(), valid);
         let ema = ema_init::<Reference>(params(), 0.5).unwrap();
-        prop_assert_eq!(ema_update::<Reference>(ema, next).is_ok(), valid);
+        prop_assert_eq!(ema_update::<Reference>(ema.clone(), next.clone()).is_ok(), valid);
+        // A decay changed by hand is checked at the update.
+        let changed = subspace_core::EmaState { decay, ..ema };
+        prop_assert_eq!(ema_update::<Reference>(changed, next).is_ok(), valid && valid_decay);
     }
 
     #[test]

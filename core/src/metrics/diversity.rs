@@ -1,7 +1,8 @@
 use super::logits::{Logits, softmax};
 use crate::backend::Backend;
-use crate::error::{Error, Result};
-use crate::region::Region;
+use crate::backend::scalars_to_host;
+use crate::error::{Error, Result, finite};
+use crate::region::{Group, Region};
 use crate::regularizer::{Pair, gram_sums};
 
 fn check_same(operation: &'static str, a: &Logits, b: &Logits) -> Result<()> {
@@ -58,12 +59,26 @@ pub fn copy_distance<B: Backend>(
     pair: Pair,
     all_groups: bool,
 ) -> Result<CopyDistance> {
-    let [s, a, b] = gram_sums(region, pair, "copy_distance", |g| {
-        all_groups || g.regularized
-    })?;
+    let include = |g: &Group<B::Tensor>| all_groups || g.regularized;
+    let [s, a, b] = gram_sums(region, pair, "copy_distance", include)?;
+    // `|w_i − w_j|²` from the difference itself: `A + B − 2s` cancels for close copies.
+    let differences = region
+        .groups()
+        .iter()
+        .filter(|g| include(g))
+        .map(|g| {
+            B::sq_norm(B::lincomb(vec![
+                (1.0, g.copies[pair.i()].clone()),
+                (-1.0, g.copies[pair.j()].clone()),
+            ]))
+        })
+        .collect();
+    let l2_squared: f64 = scalars_to_host::<B>(differences, "copy_distance")?
+        .into_iter()
+        .sum();
     let denom = a * b;
     Ok(CopyDistance {
         cos2: if denom > 0.0 { s * s / denom } else { 0.0 },
-        l2: (a + b - 2.0 * s).max(0.0).sqrt(),
+        l2: finite("|w_i - w_j|^2", l2_squared)?.sqrt(),
     })
 }
