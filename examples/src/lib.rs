@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod data;
 pub mod experiment;
+pub mod keyed_rng;
 pub mod models;
 pub mod plot;
 pub mod report;

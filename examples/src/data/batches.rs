@@ -1,9 +1,10 @@
 //! Mini-batches in a seeded random order per epoch.
 
-use rand::{SeedableRng, rngs::ChaCha8Rng, seq::SliceRandom};
+use rand::seq::SliceRandom;
 
 use super::dataset::Dataset;
 use super::error::{DataError, Result};
+use crate::keyed_rng::{Stream, keyed_rng};
 
 /// A mini-batch: `labels.len()` images, row-major `[rows, features]`.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,14 +15,11 @@ pub struct Batch {
     pub labels: Vec<usize>,
 }
 
-/// The order of the `len` examples in epoch `epoch`: a shuffle by a `ChaCha8Rng` keyed with
-/// `(seed, epoch)`, a pure function of the three.
+/// The order of the `len` examples in epoch `epoch`: a shuffle by the generator keyed with
+/// `(seed, epoch)` ([`keyed_rng`]), a pure function of the three.
 pub fn epoch_order(len: usize, seed: u64, epoch: u64) -> Vec<usize> {
-    let mut key = [0u8; 32];
-    key[..8].copy_from_slice(&seed.to_le_bytes());
-    key[8..16].copy_from_slice(&epoch.to_le_bytes());
     let mut order: Vec<usize> = (0..len).collect();
-    order.shuffle(&mut ChaCha8Rng::from_seed(key));
+    order.shuffle(&mut keyed_rng(seed, epoch, Stream::EpochOrder));
     order
 }
 

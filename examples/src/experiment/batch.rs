@@ -1,11 +1,11 @@
 //! Host batches to burn tensors: augmentation (convolutional models), standardisation, labels.
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use rand::{SeedableRng, rngs::ChaCha8Rng};
 
 use super::data::ExperimentData;
 use crate::augment::{CROP_PADDING, augment_batch};
 use crate::data::Batch;
+use crate::keyed_rng::{Stream, keyed_rng};
 use crate::models::IMAGE_SIDE;
 
 /// The images `[n, 1, 28, 28]`, standardised, of `pixels` (`n · 784` values in `[0, 1]`).
@@ -37,15 +37,11 @@ pub fn training_batch(
 ) -> (Tensor<4>, Tensor<1, Int>) {
     let mut pixels = batch.inputs;
     if augment {
-        let mut key = [0u8; 32];
-        key[..8].copy_from_slice(&seed.to_le_bytes());
-        key[8..16].copy_from_slice(&step.to_le_bytes());
-        key[16..24].copy_from_slice(b"augment\0");
         augment_batch(
             &mut pixels,
             IMAGE_SIDE,
             CROP_PADDING,
-            &mut ChaCha8Rng::from_seed(key),
+            &mut keyed_rng(seed, step, Stream::Augment),
         );
     }
     (
