@@ -2,8 +2,10 @@
 //!
 //! Linear warm-up `η_t = η (t + 1) / W` for `t < W`, then cosine decay
 //! `η_t = ½ η (1 + cos(π (t − W) / (T − W)))` over the remaining `T − W` steps, as in the
-//! paper's code. The SWA run follows the same curve until its averaging phase and then holds the
-//! constant `swa_lr`.
+//! paper's code: the reference's [`warmup_cosine`]. The SWA run follows the same curve until its
+//! averaging phase and then holds the constant `swa_lr`.
+
+use subspace_reference::warmup_cosine;
 
 /// Warm-up then cosine decay, optionally constant from some step on.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,12 +28,7 @@ impl LrSchedule {
         {
             return rate;
         }
-        if t < self.warmup {
-            return self.base * (t + 1) as f64 / self.warmup as f64;
-        }
-        let decay = (self.total - self.warmup).max(1) as f64;
-        let progress = ((t - self.warmup) as f64 / decay).min(1.0);
-        0.5 * self.base * (1.0 + (std::f64::consts::PI * progress).cos())
+        warmup_cosine(t, self.base, self.warmup, self.total)
     }
 }
 
