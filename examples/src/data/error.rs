@@ -102,6 +102,48 @@ pub enum DataError {
         /// What was wrong and what was expected.
         reason: String,
     },
+    /// Images of another size than a consumer (the experiment's models) takes.
+    #[error(
+        "the {part} images of {source_name} are {rows}×{cols} pixels: expected \
+         {expected_rows}×{expected_cols} (the size the models take)"
+    )]
+    ImageSize {
+        /// Which part: `"training"` or `"test"`.
+        part: &'static str,
+        /// Where the data came from.
+        source_name: String,
+        /// Pixel rows found.
+        rows: usize,
+        /// Pixel columns found.
+        cols: usize,
+        /// Pixel rows expected.
+        expected_rows: usize,
+        /// Pixel columns expected.
+        expected_cols: usize,
+    },
+    /// Data with another number of classes than a consumer (the experiment's models) predicts.
+    #[error(
+        "the {part} set of {source_name} has {found} classes: expected {expected} (the classes \
+         the models predict)"
+    )]
+    ClassCount {
+        /// Which part: `"training"` or `"test"`.
+        part: &'static str,
+        /// Where the data came from.
+        source_name: String,
+        /// Classes found.
+        found: usize,
+        /// Classes expected.
+        expected: usize,
+    },
+    /// A part of the data that holds no examples.
+    #[error("the {part} set of {source_name} is empty: expected at least one example")]
+    Empty {
+        /// Which part: `"training"` or `"test"`.
+        part: &'static str,
+        /// Where the data came from.
+        source_name: String,
+    },
     /// An argument outside its domain (a noise fraction, a batch size, a split size).
     #[error("{what} = {value} is invalid: expected {expected}")]
     InvalidArgument {

