@@ -19,6 +19,15 @@ pub enum ExperimentError {
     /// A metric or region operation of core failed.
     #[error("subspace core: {0}")]
     Core(#[from] subspace_core::Error),
+    /// A run was asked to train on no examples (no steps, nothing to average).
+    #[error(
+        "{run}: the training set is empty; expected at least one training example (check \
+         data.train_examples and the data files)"
+    )]
+    NoTrainingData {
+        /// The run.
+        run: String,
+    },
     /// Training diverged.
     #[error("{run} diverged at step {step}: loss {loss}; expected a finite loss (lower train.lr?)")]
     Diverged {

@@ -82,7 +82,8 @@ impl TrainJob<'_> {
             .div_ceil(self.train.batch_size) as u64
     }
 
-    /// The learning-rate schedule of this job; SWA holds `swa_lr` from `swa_start` on.
+    /// The learning-rate schedule of this job's `T` steps; SWA holds `swa_lr` from its start
+    /// step on ([`TrainJob::swa_start`]).
     pub fn schedule(&self, averaging: Averaging) -> LrSchedule {
         let spe = self.steps_per_epoch();
         let total = spe * self.epochs as u64;
@@ -90,17 +91,23 @@ impl TrainJob<'_> {
             base: self.train.lr,
             warmup: (self.train.warmup_epochs * spe as f64).round() as u64,
             total,
-            constant_from: (averaging == Averaging::Swa).then(|| {
-                (
-                    (self.train.swa_start * total as f64).round() as u64,
-                    self.train.swa_lr,
-                )
-            }),
+            constant_from: (averaging == Averaging::Swa)
+                .then(|| (self.swa_start(total), self.train.swa_lr)),
         }
+    }
+
+    /// The first step of SWA among `total` steps `0..T`: `round(swa_start · T)`, clamped to the
+    /// last step `T − 1`, so that at least the final weights are averaged even when a short run
+    /// would round the start past the end.
+    pub fn swa_start(&self, total: u64) -> u64 {
+        ((self.train.swa_start * total as f64).round() as u64).min(total.saturating_sub(1))
     }
 }
 
 /// Trains `region` (standard training when `None`) and returns the copies.
+///
+/// Errors with [`ExperimentError::NoTrainingData`] before training when the training set is
+/// empty (a run of no steps), and when training fails or diverges.
 pub fn train<M: Init>(
     job: &TrainJob<'_>,
     region: Option<RegionSpec>,
@@ -109,6 +116,9 @@ pub fn train<M: Init>(
     bar: &ProgressBar,
 ) -> Result<Trained<M>, ExperimentError> {
     let start = Instant::now();
+    if job.data.train_at(job.label_noise).is_empty() {
+        return Err(ExperimentError::NoTrainingData { run: label.into() });
+    }
     let t = job.train;
     let (shape, sharing, beta) = match region {
         Some(r) => (r.shape, r.sharing, if r.beta_zero { 0.0 } else { t.beta }),
@@ -167,4 +177,106 @@ pub fn train<M: Init>(
         subspace,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::Device;
+
+    use super::*;
+    use crate::config::{ExperimentConfig, QUICK_PRESET};
+    use crate::data::Dataset;
+    use crate::models::{CLASSES, IMAGE_SIDE, Mlp};
+
+    /// `n` images of the models' size whose pixels encode the label.
+    fn data(n: usize) -> ExperimentData {
+        let f = IMAGE_SIDE * IMAGE_SIDE;
+        let labels: Vec<usize> = (0..n).map(|i| i % CLASSES).collect();
+        let images = (0..n * f)
+            .map(|p| (labels[p / f] as f32 + (p % 5) as f32) / 15.0)
+            .collect();
+        let train = Dataset::new(images, labels, IMAGE_SIDE, IMAGE_SIDE, CLASSES).unwrap();
+        ExperimentData {
+            test: train.head(10),
+            train,
+            train_noisy: None,
+            source: "memory".into(),
+            mean: 0.3,
+            std: 0.2,
+        }
+    }
+
+    fn job<'a>(
+        train: &'a TrainConfig,
+        data: &'a ExperimentData,
+        device: &'a Device,
+    ) -> TrainJob<'a> {
+        TrainJob {
+            train,
+            data,
+            label_noise: 0.0,
+            epochs: 1,
+            seed: 0,
+            augment: false,
+            device,
+        }
+    }
+
+    fn quick_train() -> TrainConfig {
+        ExperimentConfig::from_toml(QUICK_PRESET, None)
+            .unwrap()
+            .train
+    }
+
+    #[test]
+    fn swa_starts_at_the_rounded_fraction_but_never_after_the_last_step() {
+        let config = quick_train();
+        let (data, device) = (data(1), Device::flex());
+        let job = job(&config, &data, &device);
+        assert_eq!(config.swa_start, 0.75);
+        assert_eq!(job.swa_start(100), 75);
+        assert_eq!(job.swa_start(4), 3);
+        // round(0.75 · 1) = 1 is past the only step 0.
+        assert_eq!(job.swa_start(1), 0);
+        assert_eq!(job.swa_start(0), 0);
+    }
+
+    #[test]
+    fn a_one_step_swa_run_still_averages_its_final_weights() {
+        // 100 examples in batches of 128: one step, where round(0.75 · 1) = 1 would start SWA
+        // after the end of training.
+        let config = quick_train();
+        let data = data(100);
+        let device = Device::flex().autodiff();
+        let job = job(&config, &data, &device);
+        assert_eq!(job.steps_per_epoch(), 1);
+        let schedule = job.schedule(Averaging::Swa);
+        assert_eq!(schedule.constant_from, Some((0, config.swa_lr)));
+        let bar = ProgressBar::hidden();
+        let trained = train::<Mlp>(&job, None, Averaging::Swa, "swa", &bar).unwrap();
+        assert!(trained.average.is_some(), "SWA averaged no weights");
+    }
+
+    #[test]
+    fn an_empty_training_set_is_an_error_before_training() {
+        let config = quick_train();
+        let data = ExperimentData {
+            train: data(1).train.head(0),
+            ..data(1)
+        };
+        let device = Device::flex().autodiff();
+        let bar = ProgressBar::hidden();
+        for averaging in [Averaging::None, Averaging::Swa] {
+            match train::<Mlp>(
+                &job(&config, &data, &device),
+                None,
+                averaging,
+                "empty",
+                &bar,
+            ) {
+                Err(ExperimentError::NoTrainingData { run }) => assert_eq!(run, "empty"),
+                other => panic!("expected NoTrainingData, got {other:?}"),
+            }
+        }
+    }
 }
