@@ -8,13 +8,29 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::experiment::{ALL_METHODS, Method};
+use crate::experiment::{ALL_METHODS, Method, SECOND_MODEL_SEED_OFFSET};
 use crate::models::ModelKind;
 
 /// The quick preset (`examples/configs/quick.toml`).
 pub const QUICK_PRESET: &str = include_str!("../configs/quick.toml");
 /// The full preset (`examples/configs/full.toml`).
 pub const FULL_PRESET: &str = include_str!("../configs/full.toml");
+
+/// The largest budget `E` in epochs (the longer budget is `2E`).
+pub const MAX_EPOCHS: usize = 10_000;
+/// The largest training or evaluation batch, in examples (more than a whole Fashion-MNIST
+/// split).
+pub const MAX_BATCH_SIZE: usize = 1 << 16;
+/// The most points of the accuracy-along-the-line grid (each costs a BatchNorm
+/// recalibration and a pass over the test set).
+pub const MAX_GRID_POINTS: usize = 1001;
+/// The most ECE bins.
+pub const MAX_ECE_BINS: usize = 1000;
+
+// The bounds above are within what core's metrics accept, so a valid config cannot fail there
+// after training.
+const _: () = assert!(MAX_GRID_POINTS <= subspace_core::metrics::MAX_GRID_POINTS);
+const _: () = assert!(MAX_ECE_BINS <= subspace_core::metrics::MAX_ECE_BINS);
 
 /// What was wrong with a configuration.
 #[derive(Debug, thiserror::Error)]
@@ -110,7 +126,9 @@ pub struct TrainConfig {
     pub beta: f64,
     /// Constant learning rate of the SWA phase.
     pub swa_lr: f64,
-    /// SWA averages from this fraction of training on (the paper: the last 25%, so 0.75).
+    /// SWA averages from this fraction of training on (the paper: the last 25%, so 0.75): from
+    /// step `round(swa_start · T)` of the `T` steps, clamped to the last step `T − 1` so that a
+    /// run too short for the fraction still averages its final weights.
     pub swa_start: f64,
     /// EMA decay per step.
     pub ema_decay: f64,
@@ -204,7 +222,7 @@ impl ExperimentConfig {
     /// Checks every field's domain; returns the config unchanged when all are valid.
     pub fn validate(self) -> Result<Self, ConfigError> {
         let t = &self.train;
-        let checks: [(bool, &'static str, String, &'static str); 17] = [
+        let checks: [(bool, &'static str, String, &'static str); 18] = [
             (
                 !self.name.is_empty()
                     && self
@@ -222,16 +240,16 @@ impl ExperimentConfig {
                 "at least one method",
             ),
             (
-                t.epochs >= 1,
+                (1..=MAX_EPOCHS).contains(&t.epochs),
                 "train.epochs",
                 t.epochs.to_string(),
-                "at least 1",
+                "from 1 to MAX_EPOCHS = 10000",
             ),
             (
-                t.batch_size >= 2,
+                (2..=MAX_BATCH_SIZE).contains(&t.batch_size),
                 "train.batch_size",
                 t.batch_size.to_string(),
-                "at least 2 (BatchNorm needs two examples)",
+                "from 2 (BatchNorm needs two examples) to MAX_BATCH_SIZE = 65536",
             ),
             (
                 t.lr.is_finite() && t.lr > 0.0,
@@ -290,28 +308,36 @@ impl ExperimentConfig {
                 "at least one seed",
             ),
             (
+                t.seeds.iter().all(|&s| s < SECOND_MODEL_SEED_OFFSET),
+                "train.seeds",
+                format!("{:?}", t.seeds),
+                "seeds below 1000000 (the second independent model of seed s trains with seed \
+                 s + 1000000)",
+            ),
+            (
                 (0.0..=1.0).contains(&self.data.label_noise),
                 "data.label_noise",
                 self.data.label_noise.to_string(),
                 "a fraction in [0, 1]",
             ),
             (
-                self.eval.grid_points >= 3 && self.eval.grid_points % 2 == 1,
+                (3..=MAX_GRID_POINTS).contains(&self.eval.grid_points)
+                    && self.eval.grid_points % 2 == 1,
                 "eval.grid_points",
                 self.eval.grid_points.to_string(),
-                "an odd number >= 3 (so the grid holds the midpoint)",
+                "an odd number from 3 (so the grid holds the midpoint) to MAX_GRID_POINTS = 1001",
             ),
             (
-                self.eval.ece_bins >= 1,
+                (1..=MAX_ECE_BINS).contains(&self.eval.ece_bins),
                 "eval.ece_bins",
                 self.eval.ece_bins.to_string(),
-                "at least 1",
+                "from 1 to MAX_ECE_BINS = 1000",
             ),
             (
-                self.eval.batch_size >= 1,
+                (1..=MAX_BATCH_SIZE).contains(&self.eval.batch_size),
                 "eval.batch_size",
                 self.eval.batch_size.to_string(),
-                "at least 1",
+                "from 1 to MAX_BATCH_SIZE = 65536",
             ),
         ];
         for (ok, field, found, expected) in checks {
@@ -432,6 +458,47 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn sizes_that_would_overflow_or_never_finish_are_refused_before_training() {
+        let valid = ExperimentConfig::from_toml(QUICK_PRESET, None).unwrap();
+        let field_of = |c: ExperimentConfig| match c.validate() {
+            Err(ConfigError::Invalid { field, .. }) => field,
+            other => panic!("expected an invalid field, got {other:?}"),
+        };
+        type Break = fn(&mut ExperimentConfig);
+        let cases: [(&str, Break); 8] = [
+            ("train.epochs", |c| c.train.epochs = usize::MAX / 2 + 1),
+            ("train.epochs", |c| c.train.epochs = MAX_EPOCHS + 1),
+            ("train.batch_size", |c| c.train.batch_size = usize::MAX),
+            ("eval.batch_size", |c| {
+                c.eval.batch_size = MAX_BATCH_SIZE + 1
+            }),
+            ("eval.grid_points", |c| {
+                c.eval.grid_points = MAX_GRID_POINTS + 2
+            }),
+            ("eval.ece_bins", |c| c.eval.ece_bins = MAX_ECE_BINS + 1),
+            ("train.seeds", |c| c.train.seeds = vec![0, u64::MAX]),
+            ("train.seeds", |c| {
+                c.train.seeds = vec![0, SECOND_MODEL_SEED_OFFSET];
+            }),
+        ];
+        for (field, break_it) in cases {
+            let mut c = valid.clone();
+            break_it(&mut c);
+            assert_eq!(field_of(c), field);
+        }
+        // The bounds themselves are valid.
+        let mut c = valid;
+        c.train.epochs = MAX_EPOCHS;
+        c.train.warmup_epochs = 1.0;
+        c.train.batch_size = MAX_BATCH_SIZE;
+        c.train.seeds = vec![SECOND_MODEL_SEED_OFFSET - 1];
+        c.eval.batch_size = MAX_BATCH_SIZE;
+        c.eval.grid_points = MAX_GRID_POINTS;
+        c.eval.ece_bins = MAX_ECE_BINS;
+        c.validate().unwrap();
     }
 
     #[test]
