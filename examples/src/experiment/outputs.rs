@@ -71,10 +71,7 @@ fn created(dir: PathBuf) -> Result<PathBuf, ExperimentError> {
 
 /// The file name of the unit `(condition, seed)`, with `ext`.
 fn unit_name(condition: Condition, seed: u64, ext: &str) -> String {
-    format!(
-        "{}ep-noise{}-seed{seed}.{ext}",
-        condition.epochs, condition.label_noise
-    )
+    format!("{}-seed{seed}.{ext}", condition.slug())
 }
 
 impl Outputs {

@@ -1,14 +1,20 @@
 //! A line chart drawn once through plotters' drawing API and written both as SVG and as PNG.
 //!
 //! The PNG backend renders text with a bundled font (Ubuntu Light from `epaint_default_fonts`),
-//! so no system font is needed.
+//! so no system font is needed. Both files are rendered in memory and written with core's
+//! `write_atomic`, so an interrupted run never leaves a half-written figure.
 
-use std::path::Path;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+use plotters::backend::RGBPixel;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
+use subspace_core::{AtomicWriteError, write_atomic};
+
+use super::png::encode_png;
 
 /// Why a chart could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +30,9 @@ pub enum PlotError {
     /// The bundled font did not load.
     #[error("the bundled font did not load: {0}")]
     Font(String),
+    /// The drawn file could not be written.
+    #[error(transparent)]
+    Write(#[from] AtomicWriteError),
 }
 
 /// One curve: `(x, y)` points and an optional symmetric band `y ± band`.
@@ -83,16 +92,32 @@ fn draw_error(path: &Path, e: impl std::fmt::Display) -> PlotError {
     }
 }
 
+/// `stem` with `suffix` appended (a stem may hold dots, e.g. a noise level of `0.2`).
+fn with_suffix(stem: &Path, suffix: &str) -> PathBuf {
+    let mut name = OsString::from(stem.as_os_str());
+    name.push(suffix);
+    name.into()
+}
+
 impl LineChart {
-    /// Writes the chart to `<stem>.svg` and `<stem>.png`.
+    /// Writes the chart to `<stem>.svg` and `<stem>.png`, each drawn in memory and then
+    /// written atomically (a temporary sibling renamed over the file).
     pub fn write(&self, stem: &Path) -> Result<(), PlotError> {
         register_bundled_font()?;
-        let svg = stem.with_extension("svg");
-        self.draw(SVGBackend::new(&svg, SIZE).into_drawing_area())
+        let svg = with_suffix(stem, ".svg");
+        let mut text = String::new();
+        self.draw(SVGBackend::with_string(&mut text, SIZE).into_drawing_area())
             .map_err(|e| draw_error(&svg, e))?;
-        let png = stem.with_extension("png");
-        self.draw(BitMapBackend::new(&png, SIZE).into_drawing_area())
+        write_atomic(&svg, text.as_bytes())?;
+
+        let png = with_suffix(stem, ".png");
+        let mut rgb = vec![0u8; SIZE.0 as usize * SIZE.1 as usize * 3];
+        let bitmap = BitMapBackend::<RGBPixel>::with_buffer_and_format(&mut rgb, SIZE)
             .map_err(|e| draw_error(&png, e))?;
+        self.draw(bitmap.into_drawing_area())
+            .map_err(|e| draw_error(&png, e))?;
+        let bytes = encode_png(&rgb, SIZE).map_err(|e| draw_error(&png, e))?;
+        write_atomic(&png, &bytes)?;
         Ok(())
     }
 
@@ -197,8 +222,56 @@ mod tests {
         chart.write(&dir.join("c")).unwrap();
         let svg = std::fs::read_to_string(dir.join("c.svg")).unwrap();
         assert!(svg.contains("learned line") && svg.contains("test chart"));
+        assert!(svg.trim_end().ends_with("</svg>"));
         let png = std::fs::read(dir.join("c.png")).unwrap();
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        // IHDR: 720 × 480, 8-bit RGB.
+        assert_eq!(png[16..25], [0, 0, 2, 208, 0, 0, 1, 224, 8]);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn figures_replace_the_old_files_instead_of_writing_into_them() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let chart = LineChart {
+            title: "t".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            x_range: (0.0, 1.0),
+            y_range: (0.0, 1.0),
+            diagonal: true,
+            series: Vec::new(),
+        };
+        // A stem with a dot (a noise level) keeps it: the extension is appended.
+        let stem = dir.path().join("fig_noise0.2");
+        // Old figures that another name also links to: writing into them in place (what a
+        // backend that opens the file does) would change the other name too; a new file
+        // renamed over the old one leaves it alone.
+        for ext in ["svg", "png"] {
+            let old = dir.path().join(format!("fig_noise0.2.{ext}"));
+            std::fs::write(&old, b"old").unwrap();
+            std::fs::hard_link(&old, dir.path().join(format!("kept.{ext}"))).unwrap();
+        }
+        chart.write(&stem).unwrap();
+        for ext in ["svg", "png"] {
+            let kept = std::fs::read(dir.path().join(format!("kept.{ext}"))).unwrap();
+            assert_eq!(kept, b"old", "{ext}");
+            let new = std::fs::read(dir.path().join(format!("fig_noise0.2.{ext}"))).unwrap();
+            assert!(new.len() > 100, "{ext}");
+        }
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "fig_noise0.2.png",
+                "fig_noise0.2.svg",
+                "kept.png",
+                "kept.svg"
+            ]
+        );
     }
 }

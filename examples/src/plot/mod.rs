@@ -2,6 +2,8 @@
 
 mod chart;
 mod figures;
+mod png;
 
 pub use chart::{LineChart, PlotError, Series};
 pub use figures::{PALETTE, accuracy_along, reliability, reliability_points};
+pub use png::{PNG_SIGNATURE, encode_png};

@@ -132,14 +132,6 @@ pub fn judge_claims(config: &ExperimentConfig, records: &[Record]) -> Vec<ClaimO
         .collect()
 }
 
-fn condition_slug(c: Condition) -> String {
-    format!(
-        "{}ep_noise{}",
-        c.epochs,
-        (c.label_noise * 100.0).round() as u32
-    )
-}
-
 fn find(summaries: &[Summary], method: Method, condition: Condition) -> Option<&Summary> {
     summaries
         .iter()
@@ -154,7 +146,7 @@ pub fn draw_figures(
 ) -> Result<Vec<Figure>, PlotError> {
     let mut figures = Vec::new();
     for &c in conditions {
-        let slug = condition_slug(c);
+        let slug = c.slug();
         let curves: Vec<(&str, &[Stat])> = [
             (Method::Line, "learned line"),
             (
@@ -203,5 +195,65 @@ impl Report {
         };
         write("report.json", serde_json::to_string_pretty(self)?)?;
         write("report.md", render_markdown(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn summary(method: Method, condition: Condition) -> Summary {
+        let s = |mean| Stat {
+            mean,
+            std: 0.0,
+            n: 1,
+        };
+        Summary {
+            method,
+            condition,
+            metrics: BTreeMap::new(),
+            along: Some(vec![s(0.8), s(0.85), s(0.9)]),
+            pairs: None,
+            reliability: vec![Bin {
+                count: 2,
+                confidence_sum: 1.5,
+                correct: 1,
+            }],
+            ensemble_reliability: None,
+        }
+    }
+
+    #[test]
+    fn conditions_that_differ_in_a_fraction_of_a_percent_get_their_own_figures() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let conditions = [0.0, 0.004].map(|label_noise| Condition {
+            epochs: 3,
+            label_noise,
+        });
+        let summaries: Vec<Summary> = conditions
+            .iter()
+            .map(|&c| summary(Method::Line, c))
+            .collect();
+        let figures = draw_figures(dir.path(), &conditions, &summaries).unwrap();
+        let stems: Vec<&str> = figures.iter().map(|f| f.stem.as_str()).collect();
+        assert_eq!(
+            stems,
+            [
+                "accuracy_along_line_3ep-noise0",
+                "reliability_3ep-noise0",
+                "accuracy_along_line_3ep-noise0.004",
+                "reliability_3ep-noise0.004",
+            ]
+        );
+        for stem in stems {
+            for ext in ["svg", "png"] {
+                assert!(
+                    dir.path().join(format!("{stem}.{ext}")).is_file(),
+                    "{stem}.{ext}"
+                );
+            }
+        }
     }
 }

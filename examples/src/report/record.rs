@@ -16,6 +16,15 @@ pub struct Condition {
     pub label_noise: f64,
 }
 
+impl Condition {
+    /// The name of the condition in file names, with the exact noise level:
+    /// `{epochs}ep-noise{p}` (`3ep-noise0`, `3ep-noise0.2`, `3ep-noise0.004`), the same in
+    /// unit, region and figure files.
+    pub fn slug(&self) -> String {
+        format!("{}ep-noise{}", self.epochs, self.label_noise)
+    }
+}
+
 impl std::fmt::Display for Condition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.label_noise > 0.0 {
@@ -212,6 +221,19 @@ pub fn barrier(along: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn slugs_keep_the_exact_noise_level() {
+        let c = |epochs, label_noise| Condition {
+            epochs,
+            label_noise,
+        };
+        assert_eq!(c(3, 0.0).slug(), "3ep-noise0");
+        assert_eq!(c(3, 0.2).slug(), "3ep-noise0.2");
+        // Rounding to whole percent would give `noise0`, the clean condition's name.
+        assert_eq!(c(3, 0.004).slug(), "3ep-noise0.004");
+        assert_ne!(c(3, 0.004).slug(), c(3, 0.0).slug());
+    }
 
     #[test]
     fn barrier_is_the_largest_drop_below_the_chord() {
