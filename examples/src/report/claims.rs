@@ -1,8 +1,12 @@
 //! The claims of SPEC.md §9 as relations between measured quantities, judged on the means over
-//! seeds (and counted seed by seed).
+//! seeds and seed by seed.
 //!
 //! Every relation reads `lhs op rhs + margin`. The margins come from the config's `[claims]`
-//! section and are the same for every method; they are fixed before a run.
+//! section and are the same for every method; they are fixed before a run. A relation
+//! [held](Verdict::Held) when it holds on the means and on a majority of the seeds, [did not
+//! hold](Verdict::NotHeld) when it fails on the means and on a majority of the seeds, and is
+//! [inconclusive](Verdict::Inconclusive) otherwise (the means and most seeds disagree, or the
+//! seeds split evenly): seed noise alone does not decide a verdict.
 
 use serde::{Deserialize, Serialize};
 
@@ -103,22 +107,30 @@ pub struct RelationOutcome {
     /// The right side over seeds (a constant has `std = 0`, `n = 0`).
     pub rhs: Option<Stat>,
     /// Whether it held on the means; `None` when not measured.
-    pub held: Option<bool>,
+    pub held_on_means: Option<bool>,
     /// Seeds on which it held.
     pub seeds_held: usize,
     /// Seeds on which both sides were measured.
     pub seeds: usize,
+    /// Held (on the means and a majority of seeds), did not hold (failed on both),
+    /// inconclusive (otherwise) or not measured.
+    pub verdict: Verdict,
 }
 
-/// A claim's verdict.
+/// The verdict on a relation or a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
-    /// Every relation was measured and held.
+    /// A relation: held on the means and on a majority of seeds. A claim: every relation held.
     Held,
-    /// Some measured relation did not hold.
+    /// A relation: failed on the means and on a majority of seeds. A claim: some relation did
+    /// not hold.
     NotHeld,
-    /// Some relation was not measured (its method was not run) and none failed.
+    /// A relation: the means and the majority of seeds disagree, or the seeds split evenly. A
+    /// claim: some relation was inconclusive and none did not hold.
+    Inconclusive,
+    /// Not measured (its method or condition was not run); a claim with no relation that
+    /// failed or was inconclusive.
     NotMeasured,
 }
 
@@ -128,7 +140,20 @@ impl Verdict {
         match self {
             Self::Held => "held",
             Self::NotHeld => "did not hold",
+            Self::Inconclusive => "inconclusive",
             Self::NotMeasured => "not measured",
+        }
+    }
+
+    /// The verdict on a relation that held on the means (`None`: not measured) and on
+    /// `seeds_held` of `seeds` seeds.
+    pub fn of_relation(held_on_means: Option<bool>, seeds_held: usize, seeds: usize) -> Self {
+        let majority = |n: usize| 2 * n > seeds;
+        match held_on_means {
+            None => Self::NotMeasured,
+            Some(true) if majority(seeds_held) => Self::Held,
+            Some(false) if majority(seeds - seeds_held) => Self::NotHeld,
+            Some(_) => Self::Inconclusive,
         }
     }
 }
@@ -344,7 +369,7 @@ pub fn claim_specs(
             statement: "Simplex centroid and layerwise variants behave like the line (report, \
                         don't assume).",
             relations: per_budget(&|e| {
-                [LineLayerwise, Simplex, Curve]
+                [LineLayerwise, Simplex]
                     .into_iter()
                     .map(|v| {
                         cmp(
@@ -399,33 +424,38 @@ pub fn judge(relation: &Relation, records: &[Record], seeds: &[u64]) -> Relation
     };
     let holds = |l: f64, r: f64| relation.op.holds(l, r + relation.margin);
     let complete = pairs.len() == seeds.len() && !seeds.is_empty();
-    let held = match (lhs, rhs) {
+    let held_on_means = match (lhs, rhs) {
         (Some(l), Some(r)) if complete => Some(holds(l.mean, r.mean)),
         _ => None,
     };
+    let seeds_held = pairs.iter().filter(|&&(l, r)| holds(l, r)).count();
     RelationOutcome {
         text: describe(relation),
         relation: *relation,
         lhs,
         rhs,
-        held,
-        seeds_held: pairs.iter().filter(|&&(l, r)| holds(l, r)).count(),
+        held_on_means,
+        seeds_held,
         seeds: pairs.len(),
+        verdict: Verdict::of_relation(held_on_means, seeds_held, pairs.len()),
     }
 }
 
-/// Judges every relation of a claim; the verdict is [`Verdict::NotHeld`] if any measured
-/// relation failed, [`Verdict::Held`] if all were measured and held, else
-/// [`Verdict::NotMeasured`].
+/// Judges every relation of a claim; the verdict is [`Verdict::NotHeld`] if any relation did
+/// not hold, else [`Verdict::Inconclusive`] if any was inconclusive, else [`Verdict::Held`] if
+/// all held, else [`Verdict::NotMeasured`].
 pub fn evaluate(spec: &ClaimSpec, records: &[Record], seeds: &[u64]) -> ClaimOutcome {
     let relations: Vec<RelationOutcome> = spec
         .relations
         .iter()
         .map(|r| judge(r, records, seeds))
         .collect();
-    let verdict = if relations.iter().any(|r| r.held == Some(false)) {
+    let any = |v: Verdict| relations.iter().any(|r| r.verdict == v);
+    let verdict = if any(Verdict::NotHeld) {
         Verdict::NotHeld
-    } else if !relations.is_empty() && relations.iter().all(|r| r.held == Some(true)) {
+    } else if any(Verdict::Inconclusive) {
+        Verdict::Inconclusive
+    } else if !relations.is_empty() && relations.iter().all(|r| r.verdict == Verdict::Held) {
         Verdict::Held
     } else {
         Verdict::NotMeasured
@@ -490,11 +520,11 @@ mod tests {
         ];
         // Means 0.85 vs 0.845: held on the means, on one seed of two.
         let o = judge(&ge(Method::Line, Method::Standard, 0.0), &records, &[0, 1]);
-        assert_eq!(o.held, Some(true));
+        assert_eq!(o.held_on_means, Some(true));
         assert_eq!((o.seeds_held, o.seeds), (1, 2));
         // A margin of +0.01 on the right side turns it around.
         let o = judge(&ge(Method::Line, Method::Standard, 0.01), &records, &[0, 1]);
-        assert_eq!(o.held, Some(false));
+        assert_eq!(o.held_on_means, Some(false));
         assert!(
             o.text.contains("line acc ≥ standard acc + 0.01"),
             "{}",
@@ -515,7 +545,11 @@ mod tests {
         };
         let failing = ge(Method::Line, Method::Standard, 0.0);
         let unmeasured = ge(Method::Line, Method::Swa, 0.0);
-        assert_eq!(judge(&unmeasured, &records, &[0]).held, None);
+        assert_eq!(judge(&unmeasured, &records, &[0]).held_on_means, None);
+        assert_eq!(
+            judge(&unmeasured, &records, &[0]).verdict,
+            Verdict::NotMeasured
+        );
         assert_eq!(
             evaluate(&spec(vec![unmeasured]), &records, &[0]).verdict,
             Verdict::NotMeasured
@@ -552,9 +586,115 @@ mod tests {
             margin: 0.0,
         };
         let o = judge(&r, &records, &[0, 1]);
-        // Mean 0.012 > 0.01: not held, though seed 0 alone held.
-        assert_eq!(o.held, Some(false));
+        // Mean 0.012 > 0.01: not held on the mean, though seed 0 alone held: one seed of two
+        // is no majority either way.
+        assert_eq!(o.held_on_means, Some(false));
         assert_eq!(o.seeds_held, 1);
+        assert_eq!(o.verdict, Verdict::Inconclusive);
+    }
+
+    /// Line and standard accuracies of three seeds.
+    fn three_seeds(line: [f64; 3], standard: [f64; 3]) -> Vec<Record> {
+        (0..3)
+            .flat_map(|s| {
+                [
+                    rec(Method::Line, s, &[(Metric::Accuracy, line[s as usize])]),
+                    rec(
+                        Method::Standard,
+                        s,
+                        &[(Metric::Accuracy, standard[s as usize])],
+                    ),
+                ]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_relation_needs_the_means_and_a_majority_of_seeds_to_agree() {
+        let line_ge_standard = ge(Method::Line, Method::Standard, 0.0);
+        let verdict = |line, standard| {
+            let o = judge(&line_ge_standard, &three_seeds(line, standard), &[0, 1, 2]);
+            (o.held_on_means, o.seeds_held, o.verdict)
+        };
+        // Means and every seed agree.
+        assert_eq!(
+            verdict([0.9, 0.9, 0.9], [0.8, 0.8, 0.8]),
+            (Some(true), 3, Verdict::Held)
+        );
+        assert_eq!(
+            verdict([0.8, 0.8, 0.8], [0.9, 0.9, 0.9]),
+            (Some(false), 0, Verdict::NotHeld)
+        );
+        // Two seeds of three on the side of the means.
+        assert_eq!(
+            verdict([0.9, 0.9, 0.7], [0.8, 0.8, 0.8]),
+            (Some(true), 2, Verdict::Held)
+        );
+        assert_eq!(
+            verdict([0.7, 0.7, 0.9], [0.8, 0.8, 0.8]),
+            (Some(false), 1, Verdict::NotHeld)
+        );
+        // One large seed carries the mean against the other two: inconclusive, both ways.
+        assert_eq!(
+            verdict([0.79, 0.79, 0.99], [0.8, 0.8, 0.8]),
+            (Some(true), 1, Verdict::Inconclusive)
+        );
+        assert_eq!(
+            verdict([0.81, 0.81, 0.6], [0.8, 0.8, 0.8]),
+            (Some(false), 2, Verdict::Inconclusive)
+        );
+    }
+
+    #[test]
+    fn an_inconclusive_relation_makes_the_claim_inconclusive_unless_one_failed() {
+        let spec = |relations| ClaimSpec {
+            id: 3,
+            statement: "s",
+            relations,
+        };
+        let records = three_seeds([0.79, 0.79, 0.99], [0.8, 0.8, 0.8]);
+        let inconclusive = ge(Method::Line, Method::Standard, 0.0);
+        let held = ge(Method::Line, Method::Line, 0.0);
+        let failed = ge(Method::Line, Method::Line, 0.01);
+        let claim = |relations| evaluate(&spec(relations), &records, &[0, 1, 2]).verdict;
+        assert_eq!(claim(vec![held]), Verdict::Held);
+        assert_eq!(claim(vec![held, inconclusive]), Verdict::Inconclusive);
+        assert_eq!(claim(vec![inconclusive, failed]), Verdict::NotHeld);
+        assert_eq!(
+            claim(vec![inconclusive, ge(Method::Line, Method::Swa, 0.0)]),
+            Verdict::Inconclusive
+        );
+    }
+
+    #[test]
+    fn verdicts_serialize_in_words() {
+        assert_eq!(
+            serde_json::to_string(&Verdict::Inconclusive).unwrap(),
+            "\"inconclusive\""
+        );
+        assert_eq!(
+            serde_json::to_string(&Verdict::NotHeld).unwrap(),
+            "\"not-held\""
+        );
+    }
+
+    fn specs() -> Vec<ClaimSpec> {
+        let margins = ClaimsConfig {
+            barrier: 0.01,
+            matches: 0.005,
+            recalibration_gain: 0.01,
+        };
+        claim_specs(&margins, [2, 4], Some(0.2))
+    }
+
+    #[test]
+    fn claim_9_compares_the_simplex_and_layerwise_line_with_the_line_only() {
+        let claim = &specs()[8];
+        assert_eq!(claim.id, 9);
+        let mut methods: Vec<Method> = claim.relations.iter().map(|r| r.lhs.method).collect();
+        methods.sort();
+        methods.dedup();
+        assert_eq!(methods, [Method::LineLayerwise, Method::Simplex]);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::aggregate::Stat;
-use super::claims::{RelationOutcome, Side};
+use super::claims::{RelationOutcome, Side, Verdict};
 use super::record::{Condition, Metric};
 use super::{Report, Summary, conditions};
 
@@ -61,10 +61,19 @@ fn relation_line(r: &RelationOutcome) -> String {
         Side::Measured(q) => q.metric,
         Side::Constant(_) => metric,
     };
-    let verdict = match r.held {
-        Some(true) => format!("**held** ({}/{} seeds)", r.seeds_held, r.seeds),
-        Some(false) => format!("**did not hold** ({}/{} seeds)", r.seeds_held, r.seeds),
-        None => "not measured".into(),
+    let on_means = match r.held_on_means {
+        Some(true) => "held on the means",
+        Some(false) => "failed on the means",
+        None => "",
+    };
+    let verdict = match r.verdict {
+        Verdict::NotMeasured => "not measured".into(),
+        v => format!(
+            "**{}** ({on_means}, held on {}/{} seeds)",
+            v.words(),
+            r.seeds_held,
+            r.seeds
+        ),
     };
     format!(
         "- {}: {}{} vs {}{} → {verdict}",
@@ -247,7 +256,7 @@ pub fn render_markdown(report: &Report) -> String {
     let _ = writeln!(out, "## Claims of SPEC.md §9\n");
     let _ = writeln!(
         out,
-        "Judged on the means over seeds; the count of seeds on which each relation held is given too. Margins, fixed before the run and the same for every method: barrier > {} (accuracy drop below the chord between the endpoints), \"matches\" = at most {} less, recalibration \"needed\" = raises accuracy by more than {}.\n",
+        "Each relation is judged on the means over seeds and seed by seed: it **held** when it holds on the means and on a majority of the seeds, it **did not hold** when it fails on the means and on a majority of the seeds, and it is **inconclusive** otherwise (the means and most seeds disagree, or the seeds split evenly). A claim held when all its relations held, did not hold when one did not, and is inconclusive when one is inconclusive and none did not hold. Margins, fixed before the run and the same for every method: barrier > {} (accuracy drop below the chord between the endpoints), \"matches\" = at most {} less, recalibration \"needed\" = raises accuracy by more than {}.\n",
         c.claims.barrier, c.claims.matches, c.claims.recalibration_gain
     );
     let _ = writeln!(out, "| # | claim | verdict |\n|---|---|---|");
