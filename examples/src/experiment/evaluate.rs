@@ -7,14 +7,15 @@ use burn::tensor::{Device, Tensor};
 use indicatif::ProgressBar;
 use subspace_burn::{Subspace, SubspaceConfig};
 use subspace_core::metrics::{Logits, copy_distance, grid};
-use subspace_core::{Pair, Point, Shape};
+use subspace_core::{Pair, Point, Shape, sample_point};
 
 use super::batch::images_tensor;
 use super::data::ExperimentData;
 use super::error::ExperimentError;
-use super::score::{Scored, endpoint_metrics, grid_metrics};
+use super::score::{Scored, endpoint_metrics, grid_metrics, no_recalibration_metrics};
 use crate::config::EvalConfig;
 use crate::data::Dataset;
+use crate::keyed_rng::{Stream, keyed_rng};
 use crate::models::{CLASSES, Classifier};
 use crate::report::{Bin, Metric};
 
@@ -122,26 +123,32 @@ impl Evaluator<'_> {
 
     /// Number of model evaluations [`Evaluator::region`] makes for `shape`.
     pub fn region_evaluations(&self, shape: Shape, with_grid: bool) -> u64 {
-        let points = if with_grid {
+        let members = ensemble_member_count(shape) as u64;
+        let recalibrated = if with_grid {
             self.eval.grid_points as u64
         } else {
-            vertices(shape).len() as u64 + 1
+            members + 1
         };
-        points + 2
+        // Then the midpoint and every member without recalibration.
+        recalibrated + 1 + members
     }
 
-    /// A region method: the midpoint, the endpoints (vertices) and their ensemble, diversity,
-    /// the no-recalibration control and, `with_grid`, accuracy along the grid.
+    /// A region method trained from `seed`: the midpoint, the ensemble members
+    /// ([`ensemble_members`]) and their ensemble, diversity, the no-recalibration control of
+    /// the midpoint and of the members, and, `with_grid` (a line), accuracy along the grid.
     pub fn region<M: Classifier>(
         &self,
         subspace: &Subspace<M>,
+        seed: u64,
         with_grid: bool,
     ) -> Result<Measured, ExperimentError> {
         let shape = subspace.shape();
         let labels = self.data.test.labels();
         let bins = self.eval.ece_bins;
         let mid = shape.midpoint();
+        let members = ensemble_members(shape, seed);
         let (midpoint, ends, along) = if with_grid {
+            // The grid runs from a = 0 to a = 1: its ends are the line's members.
             let scored = grid(self.eval.grid_points)?
                 .iter()
                 .map(|p| self.score_point(subspace, p, true))
@@ -150,7 +157,7 @@ impl Evaluator<'_> {
             let ends = vec![scored[0].clone(), scored[n - 1].clone()];
             (scored[n / 2].clone(), ends, Some(scored))
         } else {
-            let ends = vertices(shape)
+            let ends = members
                 .iter()
                 .map(|p| self.score_point(subspace, p, true))
                 .collect::<Result<Vec<_>, _>>()?;
@@ -159,17 +166,15 @@ impl Evaluator<'_> {
         let mut m = Measured::default();
         m.metrics.extend(midpoint.model_metrics());
         m.reliability = midpoint.bins();
-        let no_recal = self.score_point(subspace, &mid, false)?;
-        m.metrics
-            .insert(Metric::AccuracyNoRecalibration, no_recal.accuracy);
-        let end0 = vertices(shape)
-            .first()
+        let no_recal_mid = self.score_point(subspace, &mid, false)?;
+        let no_recal_ends = members
+            .iter()
             .map(|p| self.score_point(subspace, p, false))
-            .transpose()?;
-        if let Some(e) = end0 {
-            m.metrics
-                .insert(Metric::EndpointAccuracyNoRecalibration, e.accuracy);
-        }
+            .collect::<Result<Vec<_>, _>>()?;
+        m.metrics.extend(no_recalibration_metrics(
+            &no_recal_mid,
+            &no_recal_ends.iter().collect::<Vec<_>>(),
+        ));
         let refs: Vec<&Scored> = ends.iter().collect();
         let (ends_metrics, ens) = endpoint_metrics(&refs, labels, bins)?;
         m.metrics.extend(ends_metrics);
@@ -250,6 +255,30 @@ pub fn vertices(shape: Shape) -> Vec<Point> {
         .collect()
 }
 
+/// The members of a region's ensemble (SPEC.md §6): the ends `a = 0` and `a = 1` of a line or
+/// curve; for a simplex, as many `Dirichlet(1, .., 1)` points as it has vertices, drawn by core's
+/// sampler from the generator keyed by the run's `seed` ([`Stream::EnsembleMembers`]), so the
+/// same run evaluates the same points.
+pub fn ensemble_members(shape: Shape, seed: u64) -> Vec<Point> {
+    match shape {
+        Shape::Simplex { vertices } => {
+            let mut rng = keyed_rng(seed, 0, Stream::EnsembleMembers);
+            (0..vertices)
+                .map(|_| sample_point(shape, &mut rng))
+                .collect()
+        }
+        _ => vertices(shape),
+    }
+}
+
+/// How many members [`ensemble_members`] gives for `shape`.
+fn ensemble_member_count(shape: Shape) -> usize {
+    match shape {
+        Shape::Simplex { vertices } => vertices,
+        _ => vertices(shape).len(),
+    }
+}
+
 /// Mean cos² and L2 distance over every pair of copies, on the regularized weights.
 fn copy_diversity<M: Classifier>(
     subspace: &Subspace<M>,
@@ -266,4 +295,43 @@ fn copy_diversity<M: Classifier>(
         }
     }
     Ok([(Metric::Cos2, cos2 / n), (Metric::L2, l2 / n)])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_simplex_ensembles_seeded_dirichlet_points_not_its_vertices() {
+        let simplex = Shape::Simplex { vertices: 3 };
+        let members = ensemble_members(simplex, 7);
+        assert_eq!(members.len(), 3);
+        assert_eq!(ensemble_member_count(simplex), 3);
+        for p in &members {
+            let Point::Simplex(t) = p else {
+                panic!("a simplex member is a simplex point, got {p:?}");
+            };
+            let t = t.coordinates();
+            assert_eq!(t.len(), 3);
+            assert!((t.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+            // Inside the simplex: no vertex (a vertex has a coordinate 1).
+            assert!(t.iter().all(|&c| c > 0.0 && c < 1.0), "{t:?}");
+        }
+        assert_ne!(members[0], members[1]);
+        // A pure function of the seed.
+        assert_eq!(ensemble_members(simplex, 7), members);
+        assert_ne!(ensemble_members(simplex, 8), members);
+    }
+
+    #[test]
+    fn lines_and_curves_ensemble_their_ends() {
+        for shape in [Shape::Line, Shape::Bezier { degree: 2 }] {
+            let members = ensemble_members(shape, 7);
+            assert_eq!(
+                members,
+                vec![Point::curve(0.0).unwrap(), Point::curve(1.0).unwrap()]
+            );
+            assert_eq!(ensemble_member_count(shape), 2);
+        }
+    }
 }

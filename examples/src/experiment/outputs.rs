@@ -19,11 +19,19 @@ use super::method::Method;
 use crate::config::{DataConfig, EvalConfig, ExperimentConfig, TrainConfig};
 use crate::report::{Condition, Record, ReportError};
 
-/// What fixes the records of a unit besides its condition and seed: the whole configuration
-/// except the name, the list of seeds and the claim margins (so a run can be given more seeds,
-/// or judged with other margins, and keep its finished units).
+/// The version of what a unit's records mean, raised whenever the protocol measures a metric
+/// differently; units of another version are not reused. Version 1: the no-recalibration
+/// endpoint accuracy is the mean over every endpoint, and the simplex ensembles seeded
+/// Dirichlet points (unit files without a version are of version 0).
+const UNIT_PROTOCOL: u32 = 1;
+
+/// What fixes the records of a unit besides its condition and seed: the protocol version and
+/// the whole configuration except the name, the list of seeds and the claim margins (so a run
+/// can be given more seeds, or judged with other margins, and keep its finished units).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Settings {
+    #[serde(default)]
+    protocol: u32,
     methods: Vec<Method>,
     data: DataConfig,
     train: TrainConfig,
@@ -35,6 +43,7 @@ impl Settings {
         let mut train = config.train.clone();
         train.seeds.clear();
         Self {
+            protocol: UNIT_PROTOCOL,
             methods: config.methods.clone(),
             data: config.data.clone(),
             train,
@@ -120,6 +129,13 @@ impl Outputs {
         };
         let unit: Unit = serde_json::from_str(&text)
             .map_err(|e| refuse(format!("is not a finished-unit file ({e})")))?;
+        if unit.settings.protocol != self.settings.protocol {
+            return Err(refuse(format!(
+                "was written by another version of the evaluation protocol (version {}, \
+                 expected {})",
+                unit.settings.protocol, self.settings.protocol
+            )));
+        }
         if unit.settings != self.settings {
             return Err(refuse(
                 "was written by an experiment with other settings (methods, data, training or \
@@ -136,6 +152,14 @@ impl Outputs {
         Ok(Some(unit.records))
     }
 
+    /// The region file of `method` for `(condition, seed)` in `dir`.
+    fn region_path(dir: &Path, method: Method, condition: Condition, seed: u64) -> PathBuf {
+        dir.join(format!(
+            "{method}-{}",
+            unit_name(condition, seed, "safetensors")
+        ))
+    }
+
     /// Keeps the trained copies of `method` for `(condition, seed)` as
     /// `regions/{method}-{unit}.safetensors`, when regions are saved.
     ///
@@ -148,8 +172,8 @@ impl Outputs {
         subspace: &Subspace<M>,
     ) -> Result<(), ExperimentError> {
         if let Some(dir) = &self.regions {
-            let name = format!("{method}-{}", unit_name(condition, seed, "safetensors"));
-            save_region(&subspace.region()?, &dir.join(name))?;
+            let path = Self::region_path(dir, method, condition, seed);
+            save_region(&subspace.region()?, &path)?;
         }
         Ok(())
     }
@@ -173,5 +197,40 @@ impl Outputs {
         subspace_core::write_atomic(&self.path(condition, seed), text.as_bytes())
             .map_err(ReportError::from)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::QUICK_PRESET;
+
+    #[test]
+    fn units_of_an_earlier_protocol_are_not_reused() {
+        let out = tempfile::TempDir::new().unwrap();
+        let config = ExperimentConfig::from_toml(QUICK_PRESET, None).unwrap();
+        let outputs = Outputs::new(out.path(), &config, false).unwrap();
+        let condition = Condition {
+            epochs: 3,
+            label_noise: 0.0,
+        };
+        outputs.save_unit(condition, 0, &[]).unwrap();
+        assert_eq!(outputs.load_unit(condition, 0).unwrap(), Some(Vec::new()));
+        // The same unit as written before units had a protocol version.
+        let path = out.path().join("units/3ep-noise0-seed0.json");
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        json["settings"]
+            .as_object_mut()
+            .unwrap()
+            .remove("protocol")
+            .unwrap();
+        std::fs::write(&path, json.to_string()).unwrap();
+        match outputs.load_unit(condition, 0) {
+            Err(ExperimentError::FinishedUnit { reason, .. }) => {
+                assert!(reason.contains("version 0, expected 1"), "{reason}");
+            }
+            other => panic!("expected the old unit to be refused, got {other:?}"),
+        }
     }
 }

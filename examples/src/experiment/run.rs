@@ -203,7 +203,7 @@ fn run_seed<M: Init>(
                 let ev = cx.evaluator(condition, format!("evaluate {method} seed {seed}"), 0);
                 ev.bar
                     .set_length(ev.region_evaluations(trained.subspace.shape(), with_grid));
-                let measured = ev.region(&trained.subspace, with_grid)?;
+                let measured = ev.region(&trained.subspace, seed, with_grid)?;
                 cx.outputs
                     .save_region(method, condition, seed, &trained.subspace)?;
                 out.push((method, measured, trained.seconds));

@@ -112,6 +112,20 @@ pub fn endpoint_metrics(
     Ok((metrics, ens))
 }
 
+/// The controls of claim 2 (SPEC.md §5): `model` and `endpoints` scored with the BatchNorm
+/// statistics left from training give the no-recalibration accuracy of the model and the mean
+/// over the endpoints, the counterparts of [`Metric::Accuracy`] and [`Metric::EndpointAccuracy`]
+/// (a mean over the same endpoints as the latter).
+pub fn no_recalibration_metrics(model: &Scored, endpoints: &[&Scored]) -> [(Metric, f64); 2] {
+    [
+        (Metric::AccuracyNoRecalibration, model.accuracy),
+        (
+            Metric::EndpointAccuracyNoRecalibration,
+            mean(endpoints.iter().map(|e| e.accuracy)),
+        ),
+    ]
+}
+
 /// Along a grid `a_k = k/(n−1)`: the accuracy at every point, the ensemble accuracy of every
 /// symmetric pair `(a_k, a_{n−1−k})` with `a_k < 1/2`, and the barrier.
 pub fn grid_metrics(
@@ -155,6 +169,24 @@ mod tests {
         assert_eq!(ens.accuracy, 0.75);
         assert_eq!(m[&Metric::EnsembleGain], 0.0);
         assert!(m[&Metric::TotalVariation] > 0.0);
+    }
+
+    #[test]
+    fn the_no_recalibration_control_averages_every_endpoint_like_the_recalibrated_one() {
+        let model = scored([0, 0, 1, 1], 1.0, &LABELS); // 4/4 right
+        let a = scored([0, 0, 1, 0], 1.0, &LABELS); // 3/4 right
+        let b = scored([1, 1, 1, 0], 1.0, &LABELS); // 1/4 right
+        let control: BTreeMap<Metric, f64> = no_recalibration_metrics(&model, &[&a, &b])
+            .into_iter()
+            .collect();
+        assert_eq!(control[&Metric::AccuracyNoRecalibration], 1.0);
+        // The mean of both endpoints, not endpoint 0 alone (0.75).
+        assert_eq!(control[&Metric::EndpointAccuracyNoRecalibration], 0.5);
+        let (recalibrated, _) = endpoint_metrics(&[&a, &b], &LABELS, 10).unwrap();
+        assert_eq!(
+            recalibrated[&Metric::EndpointAccuracy],
+            control[&Metric::EndpointAccuracyNoRecalibration]
+        );
     }
 
     #[test]

@@ -233,21 +233,20 @@ pub fn claim_specs(
         ClaimSpec {
             id: 2,
             statement: "BN recalibration is needed at every evaluated point.",
+            // Each accuracy against the same models' accuracy without recalibration: the
+            // midpoint, and the mean over both endpoints.
             relations: per_budget(&|e| {
-                vec![
-                    cmp(
-                        q(Line, Accuracy, e, clean),
-                        Op::Gt,
-                        q(Line, AccuracyNoRecalibration, e, clean),
-                        margins.recalibration_gain,
-                    ),
-                    cmp(
-                        q(Line, EndpointAccuracy, e, clean),
-                        Op::Gt,
-                        q(Line, EndpointAccuracyNoRecalibration, e, clean),
-                        margins.recalibration_gain,
-                    ),
-                ]
+                [Accuracy, EndpointAccuracy]
+                    .into_iter()
+                    .filter_map(|m| {
+                        Some(cmp(
+                            q(Line, m, e, clean),
+                            Op::Gt,
+                            q(Line, m.without_recalibration()?, e, clean),
+                            margins.recalibration_gain,
+                        ))
+                    })
+                    .collect()
             }),
         },
         ClaimSpec {
@@ -685,6 +684,45 @@ mod tests {
             recalibration_gain: 0.01,
         };
         claim_specs(&margins, [2, 4], Some(0.2))
+    }
+
+    #[test]
+    fn claim_2_compares_each_accuracy_with_the_same_models_without_recalibration() {
+        let claim = &specs()[1];
+        assert_eq!(claim.id, 2);
+        let pairs: Vec<(Metric, Metric)> = claim
+            .relations
+            .iter()
+            .map(|r| match r.rhs {
+                Side::Measured(q) => {
+                    assert_eq!(q.method, r.lhs.method);
+                    assert_eq!(q.condition, r.lhs.condition);
+                    (r.lhs.metric, q.metric)
+                }
+                Side::Constant(_) => panic!("claim 2 compares measured accuracies"),
+            })
+            .collect();
+        let per_budget = [
+            (Metric::Accuracy, Metric::AccuracyNoRecalibration),
+            (
+                Metric::EndpointAccuracy,
+                Metric::EndpointAccuracyNoRecalibration,
+            ),
+        ];
+        assert_eq!(pairs, [per_budget, per_budget].concat());
+        // Recalibration that leaves the mean endpoint accuracy where it was is not "needed".
+        let records = [rec(
+            Method::Line,
+            0,
+            &[
+                (Metric::EndpointAccuracy, 0.8),
+                (Metric::EndpointAccuracyNoRecalibration, 0.8),
+            ],
+        )];
+        assert_eq!(
+            judge(&claim.relations[1], &records, &[0]).verdict,
+            Verdict::NotHeld
+        );
     }
 
     #[test]

@@ -43,8 +43,9 @@ impl std::fmt::Display for Condition {
 ///
 /// "The model" of a method is its single prediction: the midpoint (centroid) of a region, the
 /// trained or averaged model of standard/SWA/EMA, the two-model ensemble of `ensemble`, and the
-/// midpoint of `independent-line`. "Endpoints" are a region's vertices (a = 0 and 1, or the
-/// simplex vertices), or the two independent models.
+/// midpoint of `independent-line`. "Endpoints" are the members of a region's ensemble (a = 0
+/// and 1 of a line or curve; for a simplex, seeded Dirichlet(1, .., 1) points, as many as it
+/// has vertices), or the two independent models.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Metric {
@@ -56,7 +57,8 @@ pub enum Metric {
     Ece,
     /// Accuracy of the model with the BatchNorm statistics left from training.
     AccuracyNoRecalibration,
-    /// Accuracy of endpoint 0 with the BatchNorm statistics left from training.
+    /// Mean accuracy of the endpoints with the BatchNorm statistics left from training (the
+    /// same endpoints as [`Metric::EndpointAccuracy`]).
     EndpointAccuracyNoRecalibration,
     /// Mean accuracy of the endpoints.
     EndpointAccuracy,
@@ -107,6 +109,16 @@ pub const ALL_METRICS: [Metric; 17] = [
 ];
 
 impl Metric {
+    /// The same accuracy of the same models with the BatchNorm statistics left from training,
+    /// for the accuracies that have one: the control of claim 2.
+    pub fn without_recalibration(self) -> Option<Self> {
+        match self {
+            Self::Accuracy => Some(Self::AccuracyNoRecalibration),
+            Self::EndpointAccuracy => Some(Self::EndpointAccuracyNoRecalibration),
+            _ => None,
+        }
+    }
+
     /// A short column header.
     pub fn header(self) -> &'static str {
         match self {
