@@ -56,7 +56,9 @@ pub struct Cli {
     pub label_noise: Option<f64>,
     /// Also keep the trained copies of every region method as region files in OUT/regions/
     /// (subspace-core's format; burn's `Subspace::from_region` loads one into copies of the
-    /// model; recalibrate BatchNorm at each point evaluated).
+    /// model; recalibrate BatchNorm at each point evaluated). Units reused from an earlier run
+    /// with the same --out are not trained again: their regions exist only if that run saved
+    /// them, and a warning names those that are missing.
     #[arg(long)]
     pub save_regions: bool,
     /// Hide the progress bars.

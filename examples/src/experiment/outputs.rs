@@ -178,6 +178,27 @@ impl Outputs {
         Ok(())
     }
 
+    /// The region files that regions being saved calls for, for the region methods among
+    /// `methods` in the unit `(condition, seed)`, but that are not there: a unit reused from
+    /// an earlier run is not trained again, so only that run could have saved its regions.
+    /// Empty when regions are not saved.
+    pub fn missing_regions(
+        &self,
+        methods: &[Method],
+        condition: Condition,
+        seed: u64,
+    ) -> Vec<PathBuf> {
+        let Some(dir) = &self.regions else {
+            return Vec::new();
+        };
+        methods
+            .iter()
+            .filter(|m| m.region().is_some())
+            .map(|&m| Self::region_path(dir, m, condition, seed))
+            .filter(|path| !path.exists())
+            .collect()
+    }
+
     /// Keeps the records of the finished unit `(condition, seed)`, written atomically.
     ///
     /// Errors if the file cannot be written.
@@ -206,6 +227,37 @@ mod tests {
     use crate::config::QUICK_PRESET;
 
     #[test]
+    fn regions_missing_from_a_reused_unit_are_named() {
+        let out = tempfile::TempDir::new().unwrap();
+        let config = ExperimentConfig::from_toml(QUICK_PRESET, None).unwrap();
+        let condition = Condition {
+            epochs: 3,
+            label_noise: 0.2,
+        };
+        let methods = [Method::Standard, Method::Line, Method::Simplex, Method::Swa];
+        let outputs = Outputs::new(out.path(), &config, true).unwrap();
+        let regions = out.path().join("regions");
+        assert_eq!(
+            outputs.missing_regions(&methods, condition, 1),
+            [
+                regions.join("line-3ep-noise0.2-seed1.safetensors"),
+                regions.join("simplex-3ep-noise0.2-seed1.safetensors"),
+            ]
+        );
+        std::fs::write(regions.join("line-3ep-noise0.2-seed1.safetensors"), b"x").unwrap();
+        assert_eq!(
+            outputs.missing_regions(&methods, condition, 1),
+            [regions.join("simplex-3ep-noise0.2-seed1.safetensors")]
+        );
+        let not_saving = Outputs::new(out.path(), &config, false).unwrap();
+        assert!(
+            not_saving
+                .missing_regions(&methods, condition, 1)
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn units_of_an_earlier_protocol_are_not_reused() {
         let out = tempfile::TempDir::new().unwrap();
         let config = ExperimentConfig::from_toml(QUICK_PRESET, None).unwrap();
@@ -232,5 +284,22 @@ mod tests {
             }
             other => panic!("expected the old unit to be refused, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn saving_no_regions_misses_none() {
+        let out = tempfile::TempDir::new().unwrap();
+        let config = ExperimentConfig::from_toml(QUICK_PRESET, None).unwrap();
+        let condition = Condition {
+            epochs: 3,
+            label_noise: 0.0,
+        };
+        let methods = [Method::Line];
+        let not_saving = Outputs::new(out.path(), &config, false).unwrap();
+        assert!(
+            not_saving
+                .missing_regions(&methods, condition, 1)
+                .is_empty()
+        );
     }
 }

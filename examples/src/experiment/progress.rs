@@ -83,6 +83,12 @@ impl Progress {
         }
     }
 
+    /// Prints `line` as a warning on standard error, above the bars, even when they are
+    /// hidden.
+    pub fn warn(&self, line: &str) {
+        self.bars.suspend(|| eprintln!("warning: {line}"));
+    }
+
     /// Closes the display.
     pub fn done(&self) {
         self.overall.finish();

@@ -103,7 +103,8 @@ impl Context<'_> {
 ///
 /// Each condition and seed is a unit: one that `outputs` holds from an earlier run is reused,
 /// and every other is kept there as soon as it is done (with its trained regions, when
-/// `outputs` saves them).
+/// `outputs` saves them). A reused unit is not trained again, so when `outputs` saves regions
+/// that the earlier run did not, a warning names the region files that stay missing.
 pub fn run_protocol<M: Init>(
     config: &ExperimentConfig,
     data: &ExperimentData,
@@ -127,6 +128,16 @@ pub fn run_protocol<M: Init>(
             let unit = match outputs.load_unit(condition, seed)? {
                 Some(unit) => {
                     progress.reuse(&format!("{condition}, seed {seed}"), jobs_per_seed(config));
+                    let missing = outputs.missing_regions(&config.methods, condition, seed);
+                    if !missing.is_empty() {
+                        let names: Vec<String> =
+                            missing.iter().map(|p| p.display().to_string()).collect();
+                        progress.warn(&format!(
+                            "--save-regions: {condition}, seed {seed} was finished by an earlier \
+                             run and is not trained again, so these regions are not saved: {}",
+                            names.join(", ")
+                        ));
+                    }
                     unit
                 }
                 None => {
@@ -251,7 +262,8 @@ fn run_seed<M: Init>(
 /// Every finished condition and seed is kept in `out/units/` as soon as it is done; run again
 /// with the same `out` and settings, the experiment reuses those and trains only the rest.
 /// With `save_regions`, the trained copies of every region method go to `out/regions/`
-/// ([`Outputs`]).
+/// ([`Outputs`]); those of reused units only if the earlier run saved them (a warning names the
+/// missing ones).
 pub fn run_experiment(
     config: ExperimentConfig,
     command: String,
