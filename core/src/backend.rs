@@ -15,8 +15,18 @@ pub struct HostTensor {
 impl HostTensor {
     /// A tensor of `dims` holding `data` in row-major order.
     ///
-    /// Errors if the product of `dims` is not `data.len()`. A tensor with no dims is a scalar.
+    /// Errors if the product of `dims` is not `data.len()`, or if the product of its non-zero
+    /// dims exceeds `isize::MAX` (no array library can index such a shape, even empty). A
+    /// tensor with no dims is a scalar.
     pub fn new(dims: Vec<usize>, data: Vec<f32>) -> Result<Self> {
+        if dims
+            .iter()
+            .filter(|&&d| d != 0)
+            .try_fold(1usize, |p, &d| p.checked_mul(d))
+            .is_none_or(|p| p > isize::MAX as usize)
+        {
+            return Err(Error::DimsTooLarge { dims });
+        }
         // Saturating: a product beyond `usize::MAX` is no vector's length (and 0 stays 0).
         let expected = dims.iter().fold(1usize, |p, &d| p.saturating_mul(d));
         if expected != data.len() {

@@ -64,6 +64,14 @@ pub enum Error {
         /// Dims found.
         found: Vec<usize>,
     },
+    /// Dims whose non-zero product exceeds `isize::MAX`.
+    #[error(
+        "dims {dims:?} describe more elements than an array can index: expected a product of the non-zero dims up to isize::MAX"
+    )]
+    DimsTooLarge {
+        /// The dims.
+        dims: Vec<usize>,
+    },
     /// Two lists that must have the same length do not.
     #[error("{operation}: {what} has length {found}, expected {expected}")]
     LengthMismatch {

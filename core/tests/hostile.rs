@@ -180,12 +180,24 @@ proptest! {
         } else {
             dims.iter().try_fold(1usize, |p, &d| p.checked_mul(d))
         };
-        let fits = product == Some(len);
+        // What an array can index: the product of the non-zero dims up to isize::MAX.
+        let indexable = dims
+            .iter()
+            .filter(|&&d| d != 0)
+            .try_fold(1usize, |p, &d| p.checked_mul(d))
+            .is_some_and(|p| p <= isize::MAX as usize);
+        let fits = indexable && product == Some(len);
         let result = HostTensor::new(dims, vec![0.0; len]);
         prop_assert_eq!(result.is_ok(), fits);
-        if !fits {
-            let is_length_mismatch = matches!(result, Err(Error::LengthMismatch { .. }));
-            prop_assert!(is_length_mismatch);
+        match result {
+            Ok(t) => {
+                // Every backend must take it (the reference's ndarray checks the shape).
+                let back = Reference::tensor_to_host(Reference::from_host(&t, &Cpu)).unwrap();
+                prop_assert_eq!(back, t);
+            }
+            Err(Error::LengthMismatch { .. }) => prop_assert!(indexable),
+            Err(Error::DimsTooLarge { .. }) => prop_assert!(!indexable),
+            Err(e) => prop_assert!(false, "untyped error {e}"),
         }
     }
 
