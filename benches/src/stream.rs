@@ -4,11 +4,19 @@
 //! Bytes count as in STREAM: copy moves 2 words per element, triad 3; write-allocate traffic is
 //! not counted. The best of several trials is the machine's bandwidth; the median shows the
 //! noise. Arrays are allocated and first touched by the threads that later stream them.
+//!
+//! [`stream`] measures the memory (DRAM) bandwidth over arrays far larger than the caches, one
+//! pass per trial. [`triad_at`] measures the triad at a kernel's size, timed as the kernels are
+//! (repeated on the same arrays): the limit of a kernel whose data stays in a cache.
 
+use std::hint::black_box;
 use std::thread;
 use std::time::Instant;
 
-use crate::timing::Stats;
+use rayon::prelude::*;
+
+use crate::error::Result;
+use crate::timing::{Budget, Stats, measure};
 
 /// The scalar of the triad; with `b = 2` the values converge instead of overflowing.
 const TRIAD_SCALAR: f32 = 0.5;
@@ -120,13 +128,49 @@ impl Arrays {
             &mut self.a,
             &self.b,
             &self.c,
-            |a, b, c| {
-                for ((x, &y), &z) in a.iter_mut().zip(b).zip(c) {
-                    *x = y + TRIAD_SCALAR * z;
-                }
-            },
+            triad_parts,
         );
     }
+}
+
+/// `a = b + s·c` element by element.
+fn triad_parts(a: &mut [f32], b: &[f32], c: &[f32]) {
+    for ((x, &y), &z) in a.iter_mut().zip(b).zip(c) {
+        *x = y + TRIAD_SCALAR * z;
+    }
+}
+
+/// The triad over three arrays totalling about `bytes` (at least one element each), on the
+/// threads of the current rayon pool (each streaming one contiguous part; the calling thread
+/// alone in a pool of one), timed as a kernel is ([`measure`] within `budget`: repeated on the
+/// same arrays, in batched samples), so arrays that fit in a cache are streamed from it.
+/// [`Rate::best`] is the fastest sample.
+pub fn triad_at(bytes: u64, budget: &Budget) -> Result<Rate> {
+    let word = size_of::<f32>() as u64;
+    let elements = (bytes / (3 * word)).max(1) as usize;
+    let (mut a, b, c) = (
+        vec![1.0f32; elements],
+        vec![2.0f32; elements],
+        vec![0.0f32; elements],
+    );
+    let threads = rayon::current_num_threads();
+    let part = elements.div_ceil(threads);
+    let seconds = measure(budget, || {
+        if threads == 1 {
+            triad_parts(&mut a, &b, &c);
+        } else {
+            a.par_chunks_mut(part)
+                .zip(b.par_chunks(part))
+                .zip(c.par_chunks(part))
+                .for_each(|((a, b), c)| triad_parts(a, b, c));
+        }
+        black_box(&mut a);
+        Ok(())
+    })?;
+    Ok(Rate {
+        bytes: 3 * word * elements as u64,
+        seconds,
+    })
 }
 
 /// Runs `trials` (at least one) rounds of copy then triad over three arrays of `elements`
@@ -198,6 +242,17 @@ mod tests {
         assert_eq!(r.triad.bytes, 12000);
         assert_eq!(r.copy.seconds.samples, 4);
         assert!(r.triad.best() >= r.triad.median());
+    }
+
+    #[test]
+    fn triad_at_a_size_counts_three_arrays_in_the_pool() {
+        let r = crate::threads::with_threads(2, || triad_at(12_000, &Budget::SMOKE))
+            .unwrap()
+            .unwrap();
+        assert_eq!(r.bytes, 12_000);
+        assert_eq!(r.seconds.samples, 1);
+        // Fewer bytes than one element per array: one element each.
+        assert_eq!(triad_at(5, &Budget::SMOKE).unwrap().bytes, 12);
     }
 
     #[test]

@@ -32,6 +32,17 @@ impl Budget {
         max_time: Duration::from_secs(5),
     };
 
+    /// The budget of a STREAM triad at a kernel's size ([`triad_at`](crate::stream::triad_at)),
+    /// whose best sample is kept: 50 ms warm-up, 150 ms of 5 to 30 samples, at most about 1 s
+    /// unless 3 samples take longer.
+    pub const TRIAD: Self = Self {
+        warm_up: Duration::from_millis(50),
+        measure: Duration::from_millis(150),
+        min_samples: 5,
+        max_samples: 30,
+        max_time: Duration::from_secs(1),
+    };
+
     /// One untimed run and one timed sample of one iteration: a smoke test.
     pub const SMOKE: Self = Self {
         warm_up: Duration::ZERO,
