@@ -1,7 +1,7 @@
 //! The kernels of `subspace-core` on every compiled backend, on identical workloads.
 //!
-//! Groups are `backend/kernel/m{m}`, inputs the parameter count `n`; throughput is the bytes
-//! each kernel moves (see `subspace_benches::workload`). Filter like any criterion bench, e.g.
+//! Groups are `backend/kernel/m{m}`, inputs the parameter count `n`; throughput is each
+//! kernel's useful bytes, the same for every backend (see `subspace_benches::workload`). Filter like any criterion bench, e.g.
 //! `cargo bench -p subspace-benches --bench kernels -- 'reference/mix/m3/1000000$'`.
 //!
 //! The smoke run (`-- --test`, CI) runs every kernel, `m` and backend once at `n` up to

@@ -20,10 +20,36 @@ pub enum Placement {
     Accelerator,
 }
 
+/// Which of a backend's operations are one pass over their tensors: what the elements a kernel
+/// moves *as the backend runs it* are counted from
+/// ([`Kernel::elements_as_run`](crate::workload::Kernel::elements_as_run)).
+///
+/// The report's shares use the kernels' useful bytes, the same for every backend
+/// ([`Kernel::useful_elements`](crate::workload::Kernel::useful_elements)); this says how much
+/// more each backend moves, e.g. why the reference's `sgd_step` reaches a third of the
+/// bandwidth its `lincomb` reaches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Passes {
+    /// `lincomb` and `dot` each read every input once and write their result once (the
+    /// reference; burn on flex). Otherwise the count from the calls is a lower bound: burn on a
+    /// GPU runs `Σ c_k x_k` as a product per term and a sum per pair, luminal copies shared
+    /// inputs into its graph and runs one operator per product and sum.
+    pub primitives: bool,
+    /// `gram` reads both tensors once; otherwise it is core's default, three `dot`s.
+    pub gram: bool,
+    /// `sgd_group` reads the gradient, every copy and every velocity once and writes the copies
+    /// and velocities once (burn's flex kernel); otherwise it is core's
+    /// `sgd_group_by_lincomb`, one `lincomb` per operation and copy.
+    pub sgd_group: bool,
+}
+
 /// A [`Backend`] that the benches can time.
 pub trait BenchBackend: Backend {
     /// Where the backend's kernels run on `device`.
     fn placement(device: &Self::Device) -> Placement;
+
+    /// Which operations are one pass on `device`.
+    fn passes(device: &Self::Device) -> Passes;
 
     /// Blocks until every operation queued on `device` has finished.
     fn synchronize(device: &Self::Device) -> Result<(), BackendError>;
@@ -33,6 +59,16 @@ pub trait BenchBackend: Backend {
 impl BenchBackend for Reference {
     fn placement(_device: &Cpu) -> Placement {
         Placement::CallingThread
+    }
+
+    /// `lincomb`, `dot` and `gram` are one loop each (`reference/src/backend.rs`); `sgd_group`
+    /// is core's default.
+    fn passes(_device: &Cpu) -> Passes {
+        Passes {
+            primitives: true,
+            gram: true,
+            sgd_group: false,
+        }
     }
 
     /// Nothing is ever pending: results are complete when an operation returns.
@@ -52,6 +88,16 @@ impl<T: Target> BenchBackend for Luminal<T> {
         }
     }
 
+    /// `gram` is one graph over both tensors; every graph copies its shared inputs in and runs
+    /// one operator per product and sum; `sgd_group` is core's default.
+    fn passes(_device: &T) -> Passes {
+        Passes {
+            primitives: false,
+            gram: true,
+            sgd_group: false,
+        }
+    }
+
     /// Nothing is ever pending: every graph has run when its operation returns.
     fn synchronize(_device: &T) -> Result<(), BackendError> {
         Ok(())
@@ -61,10 +107,22 @@ impl<T: Target> BenchBackend for Luminal<T> {
 /// burn's `flex` runs on the CPU with rayon; every other burn device here is a GPU.
 impl BenchBackend for Burn {
     fn placement(device: &Device) -> Placement {
-        if device.clone().without_autodiff() == Device::flex() {
+        if is_flex(device) {
             Placement::CpuPool
         } else {
             Placement::Accelerator
+        }
+    }
+
+    /// On flex, `lincomb`, `dot`, `gram` and `sgd_group` are the one-pass kernels of
+    /// `backends/burn/src/flex_kernels.rs`; elsewhere they are burn operations and core's
+    /// defaults.
+    fn passes(device: &Device) -> Passes {
+        let flex = is_flex(device);
+        Passes {
+            primitives: flex,
+            gram: flex,
+            sgd_group: flex,
         }
     }
 
@@ -74,6 +132,11 @@ impl BenchBackend for Burn {
             .sync()
             .map_err(|e| BackendError(format!("burn: synchronising {device:?} failed: {e:?}")))
     }
+}
+
+/// Whether `device` is burn's flex CPU device (with or without autodiff).
+fn is_flex(device: &Device) -> bool {
+    device.clone().without_autodiff() == Device::flex()
 }
 
 /// The GPU of the `vulkan` feature, the first discrete GPU through Vulkan, initialised once;

@@ -4,13 +4,15 @@
 //! subspace-benches`) and the report binary (`cargo run --release -p subspace-benches --bin
 //! bench-report`), which prints the Markdown tables of `BENCHMARKS.md`:
 //!
-//! - [`stream`]: the machine's memory bandwidth, STREAM copy and triad, on one thread and on all;
+//! - [`stream`]: the machine's memory bandwidth, STREAM copy and triad, on one thread and on all,
+//!   and the triad at each kernel's size (from the cache its tensors fit in);
 //!   [`burn_stream`]: what burn's own elementwise operations reach on a device (a GPU's
 //!   bandwidth);
 //! - [`workload`]: the subspace kernels of `subspace-core` (mix, scatter, cos² value and
-//!   gradient, per-copy gradients, SWA and EMA updates), one generic workload per kernel,
-//!   instantiated for every [compiled backend](backends), with the bytes each one must move;
-//!   [`sweep`] times them all;
+//!   gradient, per-copy gradients, SWA and EMA updates, the SGD step), one generic workload per
+//!   kernel, instantiated for every [compiled backend](backends), with its useful bytes (the
+//!   roofline's count, the same for every backend) and the bytes each backend moves as it runs
+//!   it; [`sweep`] times them all;
 //! - [`step`]: the time of a training step through the burn plugin (line, simplex-3) against
 //!   standard training of the same model, interleaved;
 //! - [`timing`]: how a closure is timed (warm-up, batched samples, median and spread);

@@ -258,9 +258,62 @@ pub fn phase_table(results: &[(usize, StepOverhead)]) -> String {
     s
 }
 
-/// Kernel timings as a table: a row per workload, a column per backend; each cell is the
-/// median time `± spread`, the achieved GB/s and its share of `triad` bytes per second.
-pub fn kernel_table(timings: &[KernelTiming], triad: Option<f64>) -> String {
+/// What the kernel section says once, before its tables: which bytes count and what the
+/// shares are against.
+pub fn kernels_intro() -> String {
+    "\nBytes moved are each kernel's **useful bytes**, the roofline convention, the same for \
+     every backend and kernel: every tensor the kernel reads counted once and every tensor it \
+     writes counted once (`sgd_step` reads and writes the copies and velocities in place: \
+     twice), as one pass over its tensors would move them. GB/s are useful bytes over the \
+     median time, so a share is the kernel's time at the machine's limit over its measured \
+     time, and on one row the shares rank the backends as their times do. A backend that \
+     makes more passes (core's defaults on top of `lincomb`: `scatter` as `m` scalings of \
+     `g`, `copy_gradients` as one `lincomb` per copy, `sgd_step` as one `lincomb` per \
+     operation and copy everywhere but on burn-flex) is held to the same count; the last \
+     table of this section gives the elements each backend moves as it runs a kernel.\n\n\
+     Each share is against the STREAM triad at the kernel's size: three arrays totalling the \
+     kernel's footprint (the distinct tensors it touches, in MB), on the same threads, \
+     repeated on the same arrays as the kernels are, best sample; a kernel whose tensors stay \
+     in a cache is compared with the triad from that cache. In parentheses: the share of the \
+     DRAM triad of the STREAM table (of burn's `scale` over 1 GiB on a GPU), which exceeds \
+     100% where the kernel's tensors stay in a cache. At 10³ parameters call overhead \
+     dominates.\n"
+        .into()
+}
+
+/// What a kernel's bandwidth is compared with: a rate measured over arrays totalling its
+/// footprint, and one over arrays far larger than any cache.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ceilings {
+    /// The measure, for the table's header, e.g. `triad`.
+    pub name: String,
+    /// Bytes per second of [`name`](Self::name) by footprint bytes
+    /// ([`Workload::footprint_bytes`]).
+    pub at_footprint: Vec<(u64, f64)>,
+    /// The large-array measure and its bytes per second, e.g. the DRAM triad, if measured.
+    pub large: Option<(String, f64)>,
+}
+
+impl Ceilings {
+    /// Bytes per second at the footprint of `w`, if measured.
+    fn at(&self, w: &Workload) -> Option<f64> {
+        let bytes = w.footprint_bytes();
+        self.at_footprint
+            .iter()
+            .find_map(|&(b, rate)| (b == bytes).then_some(rate))
+    }
+}
+
+/// `42%` of `rate`, or `–` without one.
+fn share(bandwidth: f64, rate: Option<f64>) -> String {
+    rate.map_or("–".into(), |r| format!("{:.0}%", 100.0 * bandwidth / r))
+}
+
+/// Kernel timings as a table: a row per workload (with its useful and footprint MB and the
+/// ceiling at its footprint), a column per backend; each cell is the median time `± spread`,
+/// the useful GB/s, its share of the ceiling at the footprint and, in parentheses, of the
+/// large-array ceiling.
+pub fn kernel_table(timings: &[KernelTiming], ceilings: &Ceilings) -> String {
     let mut backends: Vec<&str> = Vec::new();
     let mut workloads: Vec<Workload> = Vec::new();
     for t in timings {
@@ -271,35 +324,95 @@ pub fn kernel_table(timings: &[KernelTiming], triad: Option<f64>) -> String {
             workloads.push(t.workload);
         }
     }
-    let mut s = String::from("| kernel | m | n | MB moved |");
+    let name = &ceilings.name;
+    let mut s =
+        format!("| kernel | m | n | MB moved (useful) | footprint MB | {name} at footprint GB/s |");
+    let large = ceilings
+        .large
+        .as_ref()
+        .map_or(String::new(), |(n, _)| format!(" (% {n})"));
     for b in &backends {
-        let _ = write!(s, " {b}: time, GB/s, % triad |");
+        let _ = write!(s, " {b}: time, GB/s, % {name} at footprint{large} |");
     }
-    s.push_str("\n|---|---:|---:|---:|");
+    s.push_str("\n|---|---:|---:|---:|---:|---:|");
     s.push_str(&"---:|".repeat(backends.len()));
     s.push('\n');
     for w in workloads {
+        let at = ceilings.at(&w);
         let _ = write!(
             s,
-            "| {} | {} | {} | {:.3} |",
+            "| {} | {} | {} | {:.3} | {:.3} | {} |",
             w.kernel,
             w.copies,
             w.params,
-            w.bytes() as f64 / 1e6
+            w.bytes() as f64 / 1e6,
+            w.footprint_bytes() as f64 / 1e6,
+            at.map_or("–".into(), gb_per_s),
         );
         for b in &backends {
             match timings.iter().find(|t| t.workload == w && t.backend == *b) {
                 Some(t) => {
+                    let bandwidth = t.bandwidth();
                     let _ = write!(
                         s,
-                        " {} ±{:.0}%, {}, {} |",
+                        " {} ±{:.0}%, {}, {}",
                         duration(t.seconds.median),
                         100.0 * t.seconds.spread(),
-                        gb_per_s(t.bandwidth()),
-                        triad.map_or("–".into(), |b| format!(
-                            "{:.0}%",
-                            100.0 * t.bandwidth() / b
-                        )),
+                        gb_per_s(bandwidth),
+                        share(bandwidth, at),
+                    );
+                    if let Some((_, rate)) = ceilings.large {
+                        let _ = write!(s, " ({})", share(bandwidth, Some(rate)));
+                    }
+                    s.push_str(" |");
+                }
+                None => s.push_str(" – |"),
+            }
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// Elements moved per parameter: a row per kernel and `m`, the useful count (the tables'
+/// bytes), then what each backend moves as it runs the kernel, counted from its calls
+/// ([`Kernel::elements_as_run`](crate::workload::Kernel::elements_as_run); `≥` where its
+/// `lincomb` and `dot` are more than one pass), with its ratio to the useful count.
+pub fn traffic_table(timings: &[KernelTiming]) -> String {
+    let mut backends: Vec<&str> = Vec::new();
+    let mut rows: Vec<(Workload, usize)> = Vec::new();
+    for t in timings {
+        if !backends.contains(&t.backend.as_str()) {
+            backends.push(&t.backend);
+        }
+        let w = t.workload;
+        if !rows
+            .iter()
+            .any(|(r, _)| r.kernel == w.kernel && r.copies == w.copies)
+        {
+            rows.push((w, w.kernel.useful_elements(w.copies)));
+        }
+    }
+    let mut s = String::from("| kernel | m | useful |");
+    for b in &backends {
+        let _ = write!(s, " {b} |");
+    }
+    s.push_str("\n|---|---:|---:|");
+    s.push_str(&"---:|".repeat(backends.len()));
+    s.push('\n');
+    for (w, useful) in rows {
+        let _ = write!(s, "| {} | {} | {useful} |", w.kernel, w.copies);
+        for b in &backends {
+            let run = timings.iter().find(|t| {
+                t.backend == *b && t.workload.kernel == w.kernel && t.workload.copies == w.copies
+            });
+            match run {
+                Some(t) => {
+                    let _ = write!(
+                        s,
+                        " {} (×{:.2}) |",
+                        t.as_run,
+                        t.as_run.elements as f64 / useful as f64
                     );
                 }
                 None => s.push_str(" – |"),
@@ -314,7 +427,7 @@ pub fn kernel_table(timings: &[KernelTiming], triad: Option<f64>) -> String {
 mod tests {
     use super::*;
     use crate::timing::Stats;
-    use crate::workload::Kernel;
+    use crate::workload::{Kernel, Traffic};
 
     #[test]
     fn durations_pick_a_unit() {
@@ -374,13 +487,52 @@ mod tests {
             backend: backend.into(),
             workload: w,
             seconds,
+            as_run: Traffic {
+                elements: 3,
+                lower_bound: backend == "b",
+            },
         };
-        let table = kernel_table(&[t("a"), t("b")], Some(24e9));
-        let row = table.lines().nth(2).unwrap();
-        // 12 kB in 1 µs is 12 GB/s, half of 24.
+        let ceilings = Ceilings {
+            name: "triad".into(),
+            at_footprint: vec![(8000, 1e9), (12_000, 48e9)],
+            large: Some(("DRAM triad".into(), 24e9)),
+        };
+        let table = kernel_table(&[t("a"), t("b")], &ceilings);
+        let mut lines = table.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            "| kernel | m | n | MB moved (useful) | footprint MB | triad at footprint GB/s | \
+             a: time, GB/s, % triad at footprint (% DRAM triad) | \
+             b: time, GB/s, % triad at footprint (% DRAM triad) |"
+        );
+        // 12 kB in 1 µs is 12 GB/s: a quarter of the 48 GB/s at its 12 kB footprint, half of
+        // the 24 GB/s from DRAM.
+        assert_eq!(
+            lines.nth(1).unwrap(),
+            "| mix | 2 | 1000 | 0.012 | 0.012 | 48.0 | 1.00 µs ±0%, 12.0, 25% (50%) | \
+             1.00 µs ±0%, 12.0, 25% (50%) |"
+        );
+
+        // Without measures: dashes, no parentheses.
+        let none = Ceilings {
+            name: "scale".into(),
+            at_footprint: Vec::new(),
+            large: None,
+        };
+        let row = kernel_table(&[t("a")], &none)
+            .lines()
+            .nth(2)
+            .unwrap()
+            .to_owned();
         assert_eq!(
             row,
-            "| mix | 2 | 1000 | 0.012 | 1.00 µs ±0%, 12.0, 50% | 1.00 µs ±0%, 12.0, 50% |"
+            "| mix | 2 | 1000 | 0.012 | 0.012 | – | 1.00 µs ±0%, 12.0, – |"
+        );
+
+        let traffic = traffic_table(&[t("a"), t("b")]);
+        assert_eq!(
+            traffic.lines().nth(2).unwrap(),
+            "| mix | 2 | 3 | 3 (×1.00) | ≥ 3 (×1.00) |"
         );
     }
 }

@@ -3,7 +3,7 @@
 use crate::backends::{BackendVisitor, BenchBackend, Placement, visit_backends};
 use crate::error::Result;
 use crate::timing::{Budget, Stats, measure};
-use crate::workload::{Prepared, Workload};
+use crate::workload::{Prepared, Traffic, Workload};
 
 /// Which workloads to time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,13 +37,28 @@ pub struct KernelTiming {
     pub workload: Workload,
     /// Seconds per run.
     pub seconds: Stats,
+    /// The elements per parameter the backend moves as it runs the kernel
+    /// ([`Kernel::elements_as_run`](crate::workload::Kernel::elements_as_run)).
+    pub as_run: Traffic,
 }
 
 impl KernelTiming {
-    /// Bytes per second at the median time.
+    /// Useful bytes ([`Workload::bytes`]) per second at the median time.
     pub fn bandwidth(&self) -> f64 {
         self.workload.bytes() as f64 / self.seconds.median
     }
+}
+
+/// The distinct footprints ([`Workload::footprint_bytes`]) of the timed workloads, smallest
+/// first: the sizes to measure the bandwidth at.
+pub fn footprints(timings: &[KernelTiming]) -> Vec<u64> {
+    let mut bytes: Vec<u64> = timings
+        .iter()
+        .map(|t| t.workload.footprint_bytes())
+        .collect();
+    bytes.sort_unstable();
+    bytes.dedup();
+    bytes
 }
 
 /// Times the selected workloads on every compiled backend whose placement is in `placements`;
@@ -90,6 +105,9 @@ impl Sweep<'_> {
                 backend: backend.clone(),
                 workload,
                 seconds: measure(self.budget, || prepared.run())?,
+                as_run: workload
+                    .kernel
+                    .elements_as_run(workload.copies, B::passes(device)),
             };
             (self.progress)(&timing);
             self.timings.push(timing);

@@ -1,6 +1,7 @@
 //! Prints the Markdown tables of `BENCHMARKS.md`: STREAM bandwidth, the subspace kernels on
-//! every compiled backend with their share of that bandwidth, and the plugin's cost per
-//! training step against standard training, on one thread and on all.
+//! every compiled backend with their share of the bandwidth (the triad at each kernel's size,
+//! and the DRAM triad), and the plugin's cost per training step against standard training, on
+//! one thread and on all.
 //!
 //! `cargo run --release -p subspace-benches --bin bench-report > report.md` (progress on
 //! stderr); `--help` for the filters.
@@ -15,12 +16,12 @@ use subspace_benches::backends::{Placement, gpu_device};
 use subspace_benches::burn_stream::{DeviceStream, burn_stream};
 use subspace_benches::machine::{Machine, load_average};
 use subspace_benches::report::{
-    device_stream_table, duration, gb_per_s, kernel_table, machine_section, phase_table,
-    step_table, stream_table,
+    Ceilings, device_stream_table, duration, gb_per_s, kernel_table, kernels_intro,
+    machine_section, phase_table, step_table, stream_table, traffic_table,
 };
 use subspace_benches::step::{Rounds, StepModel, StepOverhead, step_overhead};
-use subspace_benches::stream::stream;
-use subspace_benches::sweep::{KernelTiming, Selection, time_kernels, workload_id};
+use subspace_benches::stream::{stream, triad_at};
+use subspace_benches::sweep::{KernelTiming, Selection, footprints, time_kernels, workload_id};
 use subspace_benches::threads::with_threads;
 use subspace_benches::timing::Budget;
 use subspace_benches::workload::SIZES;
@@ -121,10 +122,10 @@ fn step_progress(o: &StepOverhead) {
 /// What the run measures, from the arguments.
 struct Plan {
     budget: Budget,
+    triad_budget: Budget,
     rounds: Rounds,
     stream_elements: usize,
     device_elements: usize,
-    kernel_elements: usize,
     batch: usize,
     selection: Selection,
     threads: Vec<usize>,
@@ -141,6 +142,7 @@ impl Plan {
         let smoke = args.smoke;
         Self {
             budget: if smoke { Budget::SMOKE } else { Budget::REPORT },
+            triad_budget: if smoke { Budget::SMOKE } else { Budget::TRIAD },
             rounds: if smoke {
                 Rounds::SMOKE
             } else {
@@ -156,7 +158,6 @@ impl Plan {
             },
             // A GPU's arrays: 1 GiB each, far above any GPU cache.
             device_elements: if smoke { 1 << 16 } else { 1 << 28 },
-            kernel_elements: args.sizes.iter().copied().max().unwrap_or(1),
             batch: if smoke { 4 } else { args.batch },
             selection: Selection {
                 // The smoke test checks the pipeline on the smallest size only.
@@ -178,6 +179,7 @@ fn run(args: Args) -> Result<()> {
     let mut streams = Vec::new();
     let mut device_streams: Vec<DeviceStream> = Vec::new();
     let mut kernels = String::new();
+    let mut all_timings: Vec<KernelTiming> = Vec::new();
     let mut steps: Vec<(usize, StepOverhead)> = Vec::new();
 
     let cpu_threads: &[usize] = if args.no_cpu { &[] } else { &plan.threads };
@@ -185,7 +187,6 @@ fn run(args: Args) -> Result<()> {
         eprintln!("STREAM, {t} thread(s)");
         let large = stream(plan.stream_elements, t, args.trials);
         streams.push(large);
-        streams.push(stream(plan.kernel_elements, t, args.trials));
         with_threads(t, || -> Result<()> {
             device_streams.push(DeviceStream {
                 device: format!("burn-flex, {t} thread(s)"),
@@ -200,13 +201,26 @@ fn run(args: Args) -> Result<()> {
                 };
                 let timings =
                     time_kernels(&plan.selection, &plan.budget, placements, &mut progress)?;
+                eprintln!("triad at the kernels' footprints, {t} thread(s)");
+                let mut at_footprint = Vec::new();
+                for bytes in footprints(&timings) {
+                    let rate = triad_at(bytes, &plan.triad_budget)?.best();
+                    eprintln!("  {:.3} MB: {} GB/s", bytes as f64 / 1e6, gb_per_s(rate));
+                    at_footprint.push((bytes, rate));
+                }
+                let ceilings = Ceilings {
+                    name: "triad".into(),
+                    at_footprint,
+                    large: Some(("DRAM triad".into(), large.triad.best())),
+                };
                 kernels.push_str(&format!(
-                    "\n### Kernels, {t} thread(s)\n\nShare of the STREAM triad of {} GB/s \
-                     ({t} thread(s), {} MiB arrays).\n\n{}",
+                    "\n### Kernels, {t} thread(s)\n\nThe DRAM triad: {} GB/s ({t} thread(s), \
+                     {} MiB arrays).\n\n{}",
                     gb_per_s(large.triad.best()),
                     (plan.stream_elements * size_of::<f32>()) >> 20,
-                    kernel_table(&timings, Some(large.triad.best())),
+                    kernel_table(&timings, &ceilings),
                 ));
+                all_timings.extend(timings);
             }
             if !args.no_steps {
                 eprintln!("step overhead, {t} thread(s)");
@@ -219,7 +233,14 @@ fn run(args: Args) -> Result<()> {
             Ok(())
         })??;
     }
-    accelerators(&args, &plan, &mut device_streams, &mut kernels, &mut steps)?;
+    accelerators(
+        &args,
+        &plan,
+        &mut device_streams,
+        &mut kernels,
+        &mut all_timings,
+        &mut steps,
+    )?;
 
     let command = std::env::args().collect::<Vec<_>>().join(" ");
     let mut out = String::from("## Machine\n\n");
@@ -237,8 +258,21 @@ fn run(args: Args) -> Result<()> {
         out.push_str("\n### burn's own elementwise operations\n\n");
         out.push_str(&device_stream_table(&device_streams));
     }
-    out.push_str("\n## Kernels\n");
-    out.push_str(&kernels);
+    if !all_timings.is_empty() {
+        out.push_str("\n## Kernels\n");
+        out.push_str(&kernels_intro());
+        out.push_str(&kernels);
+        out.push_str(
+            "\n### Elements moved per parameter: useful, and as each backend runs the kernel\n\n\
+             Counted from the backend calls core makes, with core's default implementation of \
+             every method the backend does not override (`gram` as three `dot`s, `sgd_group` \
+             as one `lincomb` per operation and copy), each call one pass over its tensors; in \
+             parentheses the ratio to the useful count, by which the backend's own traffic \
+             exceeds the tables' GB/s. `≥`: the backend's `lincomb` and `dot` are more than one \
+             pass (burn on a GPU, luminal), so it moves more.\n\n",
+        );
+        out.push_str(&traffic_table(&all_timings));
+    }
     if !steps.is_empty() {
         out.push_str("\n## Time per training step: subspace / standard\n\n");
         out.push_str(&step_table(&steps));
@@ -250,12 +284,14 @@ fn run(args: Args) -> Result<()> {
 }
 
 /// The accelerators: the GPU's bandwidth through burn (with the `vulkan` feature), the kernels
-/// of every accelerator backend compared with it, and the step overhead of every model there.
+/// of every accelerator backend compared with it (burn's `scale` over 1 GiB and at each
+/// kernel's footprint), and the step overhead of every model there.
 fn accelerators(
     args: &Args,
     plan: &Plan,
     device_streams: &mut Vec<DeviceStream>,
     kernels: &mut String,
+    all_timings: &mut Vec<KernelTiming>,
     steps: &mut Vec<(usize, StepOverhead)>,
 ) -> Result<()> {
     let gpu = gpu_device()?;
@@ -276,11 +312,30 @@ fn accelerators(
             &mut progress,
         )?;
         if !timings.is_empty() {
+            // burn's `scale` reads one array and writes another: two arrays totalling the
+            // footprint.
+            let mut at_footprint = Vec::new();
+            if let Some(device) = &gpu {
+                eprintln!("GPU bandwidth at the kernels' footprints");
+                for bytes in footprints(&timings) {
+                    let elements = bytes as usize / (2 * size_of::<f32>());
+                    let rate = burn_stream(device, elements, args.trials)?.scale.best();
+                    at_footprint.push((bytes, rate));
+                }
+            }
+            let ceilings = Ceilings {
+                name: "`scale`".into(),
+                at_footprint,
+                large: scale.map(|rate| ("`scale` over 1 GiB".into(), rate)),
+            };
             kernels.push_str(&format!(
-                "\n### Kernels, accelerators\n\nShare of burn's `scale` on the GPU ({} GB/s).\n\n{}",
+                "\n### Kernels, accelerators\n\nShares of burn's `scale` on the GPU (one \
+                 kernel, `b = s·c`), at each kernel's footprint and over 1 GiB arrays ({} GB/s).\
+                 \n\n{}",
                 scale.map_or("not measured".into(), gb_per_s),
-                kernel_table(&timings, scale),
+                kernel_table(&timings, &ceilings),
             ));
+            all_timings.extend(timings);
         }
     }
     if let (Some(device), false) = (&gpu, args.no_steps) {
