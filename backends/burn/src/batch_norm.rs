@@ -8,7 +8,7 @@ use subspace_core::Backend;
 
 use crate::backend::{Burn, BurnTensor};
 use crate::error::{Error, Result};
-use crate::params::on_autodiff;
+use crate::params::in_mode_of;
 use crate::walk::{MapFloat, MapWalker, ParamSite, VisitFloat, Walker};
 
 /// The value running statistics are set to for measuring the momentum: a power of two, so
@@ -82,12 +82,7 @@ pub fn recalibrate_batch_norm<M: Module, I>(
         })
         .collect();
 
-    let training = on_autodiff(&model);
-    let out = if training {
-        model.valid().train()
-    } else {
-        model.valid()
-    };
+    let out = in_mode_of(&model, model.valid());
     Ok(MapWalker::run(out, SetStatistics::Values(averages)).0)
 }
 

@@ -10,7 +10,10 @@ pub enum Error {
     #[error(transparent)]
     Core(#[from] subspace_core::Error),
     /// The model has no float parameter to make copies of.
-    #[error("the model has no float parameters: expected at least one trainable tensor")]
+    #[error(
+        "the model has no float parameters: expected at least one float parameter besides \
+         running statistics"
+    )]
     NoParameters,
     /// A parameter's rank is outside what the in-graph mix supports.
     #[error("parameter `{path}` has rank {rank}: expected a rank from 1 to 6")]

@@ -38,7 +38,8 @@ pub struct GroupLayout {
     pub dims: Vec<usize>,
     /// The layer (owning module) index.
     pub layer: usize,
-    /// Whether the cos² regularizer covers the group.
+    /// Whether the regularization predicate covers the group. Frozen parameters are left out
+    /// at each step, not here (see [`Subspace::region`](crate::Subspace::region)).
     pub regularized: bool,
 }
 
@@ -54,7 +55,10 @@ pub struct GroupLayout {
 ///   together.
 /// - **Regularized**: decided by a predicate on the [`ParamSite`]; the default
 ///   [`conv_linear_weights`] covers the `weight` of linear and convolution modules, not biases
-///   and not norm-layer scale/shift (SPEC.md §4).
+///   and not norm-layer scale/shift (SPEC.md §4). Whether a parameter is frozen is not part of
+///   the layout: it may change during training (burn's `freeze`, `no_grad`), so the subspace
+///   reads it at every step and leaves a parameter frozen in every copy out of the cos² sums
+///   ([`Subspace::region`](crate::Subspace::region)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
     groups: Vec<GroupLayout>,
@@ -66,8 +70,10 @@ impl Layout {
     /// The layout of `model`, with `regularized` deciding which groups the cos² regularizer
     /// covers.
     ///
-    /// Errors if the model has no trainable float parameter or one of rank 0 or above
-    /// [`MAX_RANK`].
+    /// Frozen parameters are groups like any other.
+    ///
+    /// Errors if the model has no float parameter besides running statistics, or one of rank 0
+    /// or above [`MAX_RANK`].
     pub fn of<M: Module>(model: &M, regularized: fn(&ParamSite) -> bool) -> Result<Self> {
         let found = Walker::run(model, Collect::default()).sites;
         let mut modules: Vec<String> = Vec::new();

@@ -32,35 +32,69 @@ pub(crate) fn read_params<M: Module>(model: &M, layout: &Layout) -> Vec<BurnTens
 /// requirement, so it is a leaf of the next forward pass. Running statistics are untouched (and
 /// still shared with any clone of `model`).
 pub(crate) fn replace_params<M: Module>(model: M, layout: &Layout, values: Vec<BurnTensor>) -> M {
-    swap(model, layout, values.into_iter().map(Some).collect(), true).0
+    swap(
+        model,
+        layout,
+        values.into_iter().map(Some).collect(),
+        Ids::Fresh,
+    )
+    .0
+}
+
+/// [`replace_params`], except that on an autodiff device the new parameter of group `g`
+/// requires a gradient if and only if `require_grad[g]`.
+pub(crate) fn replace_params_requiring<M: Module>(
+    model: M,
+    layout: &Layout,
+    values: Vec<BurnTensor>,
+    require_grad: Vec<bool>,
+) -> M {
+    let values = values.into_iter().map(Some).collect();
+    swap(model, layout, values, Ids::FreshRequiring(require_grad)).0
 }
 
 /// `model` with its group parameters moved out (in `layout` order, outside autodiff), each
 /// left holding an empty tensor until [`put_params`] puts values back: a moved-out tensor is
 /// shared with no parameter, so a backend may update it in place.
 pub(crate) fn take_params<M: Module>(model: M, layout: &Layout) -> (M, Vec<BurnTensor>) {
-    swap(model, layout, vec![None; layout.groups().len()], false)
+    swap(model, layout, vec![None; layout.groups().len()], Ids::Kept)
 }
 
 /// `model` (from [`take_params`]) holding `values` again, with its parameters' ids, autodiff
 /// association and gradient requirement.
 pub(crate) fn put_params<M: Module>(model: M, layout: &Layout, values: Vec<BurnTensor>) -> M {
-    swap(model, layout, values.into_iter().map(Some).collect(), false).0
+    swap(
+        model,
+        layout,
+        values.into_iter().map(Some).collect(),
+        Ids::Kept,
+    )
+    .0
+}
+
+/// The ids and gradient requirements of swapped parameters.
+enum Ids {
+    /// The old parameters' ids and settings.
+    Kept,
+    /// New ids, the old settings.
+    Fresh,
+    /// New ids; on an autodiff device, group `g` requires a gradient iff `self.0[g]`.
+    FreshRequiring(Vec<bool>),
 }
 
 /// Swaps every group parameter's tensor for `values[g]` (an empty tensor for `None`) and
-/// returns the old tensors; `fresh_ids` gives the parameters new ids.
+/// returns the old tensors.
 fn swap<M: Module>(
     model: M,
     layout: &Layout,
     values: Vec<Option<BurnTensor>>,
-    fresh_ids: bool,
+    ids: Ids,
 ) -> (M, Vec<BurnTensor>) {
     let swap = Swap {
         layout,
         old: vec![None; values.len()],
         values,
-        fresh_ids,
+        ids,
     };
     let (model, swap) = MapWalker::run(model, swap);
     let old = swap
@@ -79,16 +113,31 @@ pub(crate) fn standalone_with<M: Module>(
     layout: &Layout,
     values: Vec<BurnTensor>,
 ) -> M {
-    let training = on_autodiff(template);
-    // `valid` copies the running statistics into fresh state and keeps the configured gradient
-    // and training-flag settings, which `train` restores.
     let model = replace_params(template.valid(), layout, values);
-    if training { model.train() } else { model }
+    in_mode_of(template, model)
+}
+
+/// `model` (from `valid()` of `template`) back in `template`'s mode: `train()` if `template`
+/// is on an autodiff device, so the result has its gradient and training-flag settings, else
+/// as it is (plain). `valid` copies running statistics into fresh state and keeps the configured
+/// settings, which `train` restores.
+pub(crate) fn in_mode_of<M: Module>(template: &M, model: M) -> M {
+    if on_autodiff(template) {
+        model.train()
+    } else {
+        model
+    }
 }
 
 /// Whether the model's parameters live on an autodiff device (a model being trained).
-pub(crate) fn on_autodiff<M: Module>(model: &M) -> bool {
+fn on_autodiff<M: Module>(model: &M) -> bool {
     Walker::run(model, OnAutodiff(false)).0
+}
+
+/// Whether `param` is frozen: on an autodiff device without requiring a gradient (burn's
+/// `freeze`, `no_grad`). On a plain device nothing trains and nothing counts as frozen.
+pub(crate) fn is_frozen<const D: usize>(param: &Param<Tensor<D>>) -> bool {
+    param.lazy_device().is_autodiff() && !param.val().is_require_grad()
 }
 
 struct Read<'a> {
@@ -108,7 +157,7 @@ struct Swap<'a> {
     layout: &'a Layout,
     values: Vec<Option<BurnTensor>>,
     old: Vec<Option<BurnTensor>>,
-    fresh_ids: bool,
+    ids: Ids,
 }
 
 impl MapFloat for Swap<'_> {
@@ -138,8 +187,13 @@ impl MapFloat for Swap<'_> {
             value
         });
         self.old[g] = old;
-        if self.fresh_ids {
-            param.id = ParamId::new();
+        match &self.ids {
+            Ids::Kept => {}
+            Ids::Fresh => param.id = ParamId::new(),
+            Ids::FreshRequiring(require_grad) => {
+                param = param.set_require_grad(require_grad[g]);
+                param.id = ParamId::new();
+            }
         }
         param
     }

@@ -95,8 +95,29 @@ impl SubspaceSgd {
         } = mixed;
         let g = subspace.mixed_grads(&mut grads, &model)?;
         drop((model, grads));
-        subspace.update_copies(|region| {
-            Ok(sgd_step(
+        subspace.update_copies(|region, trains| {
+            // core's step moves every copy of a group with a gradient; a frozen copy of a group
+            // that trains is put back afterwards, with its velocity.
+            let frozen: Vec<(usize, usize)> = trains
+                .iter()
+                .enumerate()
+                .filter(|(_, trains)| trains.contains(&true))
+                .flat_map(|(g, trains)| {
+                    trains
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, trains)| !**trains)
+                        .map(move |(k, _)| (g, k))
+                })
+                .collect();
+            let kept: Vec<(BurnTensor, Option<BurnTensor>)> = frozen
+                .iter()
+                .map(|&(g, k)| {
+                    let velocity = self.state.velocities().get(g).and_then(|v| v[k].clone());
+                    (region.groups()[g].copies[k].clone(), velocity)
+                })
+                .collect();
+            sgd_step(
                 region,
                 g,
                 &points,
@@ -104,7 +125,19 @@ impl SubspaceSgd {
                 &mut self.state,
                 &self.config,
                 lr,
-            )?)
+            )?;
+            if !frozen.is_empty() {
+                let mut copies: Vec<Vec<BurnTensor>> =
+                    region.groups().iter().map(|g| g.copies.clone()).collect();
+                let mut velocities = self.state.velocities().to_vec();
+                for (&(g, k), (weight, velocity)) in frozen.iter().zip(kept) {
+                    copies[g][k] = weight;
+                    velocities[g][k] = velocity;
+                }
+                region.set_copies(copies)?;
+                self.state = SgdState::from_velocities(velocities);
+            }
+            Ok(())
         })?;
         Ok(regularizer)
     }

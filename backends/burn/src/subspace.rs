@@ -14,7 +14,9 @@ use crate::backend::{Burn, BurnTensor};
 use crate::error::{Error, Result};
 use crate::layout::{Layout, conv_linear_weights};
 use crate::mix_param::{AttachPoint, ErasedCopy};
-use crate::params::{put_params, read_params, replace_params, standalone_with, take_params};
+use crate::params::{
+    is_frozen, put_params, read_params, replace_params_requiring, standalone_with, take_params,
+};
 use crate::walk::{ParamSite, VisitFloat, Walker};
 
 /// How a region is sampled and regularized.
@@ -231,27 +233,56 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
 
     /// The copies as a core [`Region`] on the [`Burn`] backend (handles, outside autodiff), e.g.
     /// for metrics, [`subspace_core::save_region`] or the conformance suite.
+    ///
+    /// A group is regularized if the configured predicate covers it and at least one of its
+    /// copies trains: a parameter frozen in every copy (burn's `freeze` or `no_grad` on an
+    /// autodiff device) is left out of the cos² sums, as the paper regularizes the trainable
+    /// weights. [`Subspace::layout`] keeps the predicate's choice.
     pub fn region(&self) -> Result<Region<Burn>> {
-        let mut per_group: Vec<Vec<BurnTensor>> = vec![Vec::new(); self.layout.groups().len()];
-        for copy in &self.copies {
-            for (g, tensor) in read_params(copy, &self.layout).into_iter().enumerate() {
-                per_group[g].push(tensor);
-            }
-        }
-        self.region_of(per_group)
+        Ok(self.region_and_trains()?.0)
     }
 
-    /// The region of the copies `per_group[g][k]` of every group.
-    fn region_of(&self, per_group: Vec<Vec<BurnTensor>>) -> Result<Region<Burn>> {
+    /// [`Subspace::region`] and whether each copy of each group trains ([`Subspace::trains`]).
+    fn region_and_trains(&self) -> Result<(Region<Burn>, Vec<Vec<bool>>)> {
+        let trains = self.trains();
+        let per_group = per_group(self.copies.iter().map(|c| read_params(c, &self.layout)));
+        Ok((self.region_of(per_group, &trains)?, trains))
+    }
+
+    /// Whether each copy of each group trains: `trains[g][k]` is false if copy `k`'s parameter
+    /// of group `g` is frozen (on an autodiff device without requiring a gradient). A frozen
+    /// copy gets no gradient and no optimizer step.
+    fn trains(&self) -> Vec<Vec<bool>> {
+        per_group(self.copies.iter().map(|copy| {
+            let groups = self.layout.groups().len();
+            Walker::run(
+                copy,
+                Trains {
+                    layout: &self.layout,
+                    trains: vec![true; groups],
+                },
+            )
+            .trains
+        }))
+    }
+
+    /// The region of the copies `per_group[g][k]` of every group; a group is regularized if
+    /// the predicate covers it and some copy of it trains.
+    fn region_of(
+        &self,
+        per_group: Vec<Vec<BurnTensor>>,
+        trains: &[Vec<bool>],
+    ) -> Result<Region<Burn>> {
         let groups = self
             .layout
             .groups()
             .iter()
             .zip(per_group)
-            .map(|(g, copies)| Group {
+            .zip(trains)
+            .map(|((g, copies), trains)| Group {
                 name: g.site.path.clone(),
                 layer: g.layer,
-                regularized: g.regularized,
+                regularized: g.regularized && trains.contains(&true),
                 copies,
             })
             .collect();
@@ -259,27 +290,29 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
     }
 
     /// Runs `f` on the copies as a core [`Region`] that alone holds them (moved out of the
-    /// copies' parameters, so a backend may update them in place), then puts the region's
-    /// copies back into the parameters, whose ids and settings are kept, whatever `f` returns.
+    /// copies' parameters, so a backend may update them in place) and on whether each copy
+    /// trains (`trains[g][k]`), then puts the region's copies back into the parameters, whose
+    /// ids and settings are kept, whatever `f` returns.
     pub(crate) fn update_copies<R>(
         &mut self,
-        f: impl FnOnce(&mut Region<Burn>) -> Result<R>,
+        f: impl FnOnce(&mut Region<Burn>, &[Vec<bool>]) -> Result<R>,
     ) -> Result<R> {
-        let mut per_group: Vec<Vec<BurnTensor>> = vec![Vec::new(); self.layout.groups().len()];
+        let trains = self.trains();
+        let mut taken = Vec::with_capacity(self.copies.len());
         let emptied: Vec<M> = std::mem::take(&mut self.copies)
             .into_iter()
             .map(|copy| {
                 let (copy, values) = take_params(copy, &self.layout);
-                for (g, value) in values.into_iter().enumerate() {
-                    per_group[g].push(value);
-                }
+                taken.push(values);
                 copy
             })
             .collect();
-        let mut region = self.region_of(per_group).unwrap_or_else(|e| {
-            unreachable!("the copies were checked when the subspace was built: {e}")
-        });
-        let result = f(&mut region);
+        let mut region = self
+            .region_of(per_group(taken), &trains)
+            .unwrap_or_else(|e| {
+                unreachable!("the copies were checked when the subspace was built: {e}")
+            });
+        let result = f(&mut region, &trains);
         self.copies = emptied
             .into_iter()
             .zip(per_copy(region))
@@ -288,7 +321,9 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
         result
     }
 
-    /// The cos² regularizer of step `step` on the copies, if the shape has a pair and `β > 0`.
+    /// The cos² regularizer of step `step` on the copies, if it applies: the shape has a pair,
+    /// `β > 0`, and some parameter it covers is not frozen in every copy (see
+    /// [`Subspace::region`]).
     pub fn regularizer(&self, step: u64) -> Result<Option<Cos2>> {
         self.regularizer_on(&self.region()?, step)
     }
@@ -309,18 +344,22 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
     }
 
     fn regularizer_on(&self, region: &Region<Burn>, step: u64) -> Result<Option<Cos2>> {
-        self.regularized_pair(step)
+        self.regularized_pair(region, step)
             .map(|pair| cos2_regularizer(region, pair, self.config.cos2))
             .transpose()
             .map_err(Error::from)
     }
 
-    /// The pair of step `step`, if the regularizer applies (a pair and `β > 0`).
-    fn regularized_pair(&self, step: u64) -> Option<Pair> {
+    /// The pair of step `step`, if the regularizer applies to `region` (from
+    /// [`Subspace::region`]): a pair, `β > 0`, and not every parameter the predicate covers
+    /// frozen. (A predicate that covers nothing is left to core's error.)
+    fn regularized_pair(&self, region: &Region<Burn>, step: u64) -> Option<Pair> {
+        let covered = self.layout.groups().iter().any(|g| g.regularized);
+        let all_frozen = covered && !region.groups().iter().any(|g| g.regularized);
         self.config
             .schedule
             .pair(step)
-            .filter(|_| self.config.cos2.beta > 0.0)
+            .filter(|_| self.config.cos2.beta > 0.0 && !all_frozen)
     }
 
     /// **In the graph**: the user's model at `points`, whose every parameter is
@@ -367,17 +406,22 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
     /// Weight decay is the optimizer's (burn's `weight_decay` acts on each copy separately,
     /// SPEC.md §4). A copy of a parameter the loss does not reach has only its regularizer
     /// term if the parameter is regularized and the copy is in the pair, else no gradient, as
-    /// in plain burn.
+    /// in plain burn. A frozen copy has no gradient (burn's backward gives it none, and it gets
+    /// no regularizer term), so no optimizer moves it.
     pub fn gradients(&self, mut grads: Gradients, step: u64) -> Result<CopyGradients> {
         let mut params = GradientsParams::from_module(&mut grads, self);
-        let region = self.region()?;
+        let (region, trains) = self.region_and_trains()?;
         let regularizer = self.regularizer_on(&region, step)?;
         if let Some(reg) = &regularizer {
             for copy in [reg.pair.i(), reg.pair.j()] {
                 let terms = region
                     .groups()
                     .iter()
-                    .map(|g| reg.grad_lincomb_terms(g, copy).map(Vec::from))
+                    .zip(&trains)
+                    .map(|(g, trains)| {
+                        let terms = reg.grad_lincomb_terms(g, copy).map(Vec::from);
+                        terms.filter(|_| trains[copy])
+                    })
                     .collect();
                 params = self.add_grads(copy, terms, params);
             }
@@ -389,18 +433,21 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
     }
 
     /// **Mix outside**: the user's model at `w(p)`, computed by core's [`Region::mix`], with
-    /// fresh leaf parameters (copy 0's gradient settings, new ids).
+    /// fresh leaf parameters (new ids; each requires a gradient if some copy of it trains).
     ///
     /// Run the forward and `backward()` on it, then [`Subspace::scatter`]. It shares copy 0's
     /// BatchNorm running statistics, so a training forward updates the region's.
     pub fn mixed(&self, points: &StepPoints) -> Result<M> {
-        Ok(self.at_values(self.region()?.mix(points)?))
+        let (region, trains) = self.region_and_trains()?;
+        Ok(self.at_values(region.mix(points)?, &trains))
     }
 
     /// The user's model holding `w` (one value per group) as fresh leaves: copy 0 with new
-    /// parameter ids, sharing its running statistics.
-    fn at_values(&self, w: Vec<BurnTensor>) -> M {
-        replace_params(self.copies[0].clone(), &self.layout, w)
+    /// parameter ids, sharing its running statistics; a parameter requires a gradient if some
+    /// copy of it trains (`trains[g][k]`).
+    fn at_values(&self, w: Vec<BurnTensor>, trains: &[Vec<bool>]) -> M {
+        let require_grad = trains.iter().map(|t| t.contains(&true)).collect();
+        replace_params_requiring(self.copies[0].clone(), &self.layout, w, require_grad)
     }
 
     /// **Mix outside, for [`SubspaceSgd`](crate::SubspaceSgd)**: the user's model at the
@@ -412,15 +459,15 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
     /// [`SubspaceSgd::step`](crate::SubspaceSgd::step).
     pub fn mixed_step(&self, step: u64) -> Result<MixedStep<M>> {
         let points = self.points(step);
-        let (model, regularizer) = match self.regularized_pair(step) {
+        let (region, trains) = self.region_and_trains()?;
+        let (w, regularizer) = match self.regularized_pair(&region, step) {
             Some(pair) => {
-                let (w, reg) = self
-                    .region()?
-                    .mix_with_cos2(&points, pair, self.config.cos2)?;
-                (self.at_values(w), Some(reg))
+                let (w, reg) = region.mix_with_cos2(&points, pair, self.config.cos2)?;
+                (w, Some(reg))
             }
-            None => (self.mixed(&points)?, None),
+            None => (region.mix(&points)?, None),
         };
+        let model = self.at_values(w, &trains);
         Ok(MixedStep {
             model,
             points,
@@ -433,7 +480,8 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
     /// `c_i(p) g + dR/dw_i` (weight decay left to the optimizer).
     ///
     /// Gives the same gradients as the in-graph form: a copy of a parameter the loss does not
-    /// reach has only its regularizer term if it is in the step's pair, else no gradient.
+    /// reach has only its regularizer term if it is in the step's pair, else no gradient; a
+    /// frozen copy has no gradient.
     pub fn scatter(
         &self,
         mut grads: Gradients,
@@ -442,20 +490,23 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
         step: u64,
     ) -> Result<CopyGradients> {
         let found = self.mixed_grads(&mut grads, mixed)?;
-        let region = self.region()?;
+        let (region, trains) = self.region_and_trains()?;
         let regularizer = self.regularizer_on(&region, step)?;
-        // Whether copy `k` of a group has a gradient: from the loss, or from the regularizer.
+        // Whether copy `k` of a group has a gradient: it trains, and has one from the loss or
+        // from the regularizer.
         let keep: Vec<Vec<bool>> = found
             .iter()
-            .zip(self.layout.groups())
-            .map(|(g, group)| {
+            .zip(region.groups())
+            .zip(&trains)
+            .map(|((g, group), trains)| {
                 (0..self.copies.len())
                     .map(|k| {
-                        g.is_some()
-                            || (group.regularized
-                                && regularizer
-                                    .as_ref()
-                                    .is_some_and(|r| r.grad_terms(k).is_some()))
+                        trains[k]
+                            && (g.is_some()
+                                || (group.regularized
+                                    && regularizer
+                                        .as_ref()
+                                        .is_some_and(|r| r.grad_terms(k).is_some())))
                     })
                     .collect()
             })
@@ -515,6 +566,19 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
     }
 }
 
+/// Per-copy values per group: `result[g][k]` is `per_copy[k][g]`, the inverse of
+/// [`per_copy`].
+fn per_group<T>(per_copy: impl IntoIterator<Item = Vec<T>>) -> Vec<Vec<T>> {
+    let mut per_group: Vec<Vec<T>> = Vec::new();
+    for values in per_copy {
+        per_group.resize_with(values.len(), Vec::new);
+        for (group, value) in per_group.iter_mut().zip(values) {
+            group.push(value);
+        }
+    }
+    per_group
+}
+
 /// The copies of `region` per copy: `result[k][g]` is copy `k` of group `g`.
 fn per_copy(region: Region<Burn>) -> Vec<Vec<BurnTensor>> {
     let mut per_copy: Vec<Vec<BurnTensor>> = vec![Vec::new(); region.shape().copies()];
@@ -536,6 +600,20 @@ impl VisitFloat for Ids<'_> {
     fn visit<const D: usize>(&mut self, site: &ParamSite, param: &Param<Tensor<D>>) {
         if self.layout.group(&site.path).is_some() {
             self.ids.push((site.path.clone(), param.id));
+        }
+    }
+}
+
+/// Whether every group parameter of one copy trains (is not frozen).
+struct Trains<'a> {
+    layout: &'a Layout,
+    trains: Vec<bool>,
+}
+
+impl VisitFloat for Trains<'_> {
+    fn visit<const D: usize>(&mut self, site: &ParamSite, param: &Param<Tensor<D>>) {
+        if let Some(g) = self.layout.group(&site.path) {
+            self.trains[g] = !is_frozen(param);
         }
     }
 }
