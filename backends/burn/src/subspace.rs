@@ -48,10 +48,20 @@ impl SubspaceConfig {
         self
     }
 
-    /// The regularizer's `β` and `ε`.
+    /// The regularizer's `β` and `ε` (checked by [`SubspaceConfig::validate`] when a subspace
+    /// is built).
     pub fn with_cos2(mut self, cos2: Cos2Config) -> Self {
         self.cos2 = cos2;
         self
+    }
+
+    /// The configuration if its shape ([`Shape::validate`]) and its regularizer's `β` and `ε`
+    /// ([`Cos2Config::validate`]: finite, `≥ 0`) are valid, for fields set by hand. Every
+    /// constructor of [`Subspace`] checks it before building anything.
+    pub fn validate(self) -> Result<Self> {
+        self.schedule.shape.validate()?;
+        self.cos2.validate()?;
+        Ok(self)
     }
 
     /// The predicate choosing the parameters the regularizer covers.
@@ -112,7 +122,11 @@ pub struct Subspace<M: Module + ModuleDisplay> {
 impl<M: Module + ModuleDisplay> Subspace<M> {
     /// A region of `config.schedule.shape` with copies built by calling `init` once per copy,
     /// so each starts from its own random initialisation with its own parameter ids.
+    ///
+    /// Errors before `init` is called if `config` is invalid ([`SubspaceConfig::validate`]),
+    /// and as [`Subspace::from_copies`] for the copies.
     pub fn new(config: SubspaceConfig, mut init: impl FnMut() -> M) -> Result<Self> {
+        let config = config.validate()?;
         let copies = (0..config.schedule.shape.copies())
             .map(|_| init())
             .collect();
@@ -121,11 +135,13 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
 
     /// A region holding the given copies (e.g. replayed from another framework).
     ///
-    /// Errors if their number does not fit the shape, they do not share copy 0's parameters
-    /// (paths and dims), two of them share a parameter id (one model cloned instead of
-    /// initialised again), or a parameter's rank is not 1 to 6.
+    /// Errors if `config` is invalid ([`SubspaceConfig::validate`]), the number of copies does
+    /// not fit the shape, they do not share copy 0's parameters (paths and dims), two of them
+    /// share a parameter id (one model cloned instead of initialised again), or a parameter's
+    /// rank is not 1 to 6.
     pub fn from_copies(config: SubspaceConfig, copies: Vec<M>) -> Result<Self> {
-        let shape = config.schedule.shape.validate()?;
+        let config = config.validate()?;
+        let shape = config.schedule.shape;
         if copies.len() != shape.copies() {
             return Err(Error::CopyCount {
                 shape: shape.to_string(),
@@ -170,10 +186,12 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
     /// The groups' layers and regularized flags come from `template` and `config`, as for
     /// [`Subspace::from_copies`]; the region's own are not used.
     ///
-    /// Errors if the region's shape is not `config`'s, or its groups are not `template`'s
-    /// parameters (paths and dims, in burn's traversal order).
+    /// Errors if `config` is invalid ([`SubspaceConfig::validate`]), the region's shape is not
+    /// `config`'s, or its groups are not `template`'s parameters (paths and dims, in burn's
+    /// traversal order).
     pub fn from_region(config: SubspaceConfig, template: &M, region: Region<Burn>) -> Result<Self> {
-        let shape = config.schedule.shape.validate()?;
+        let config = config.validate()?;
+        let shape = config.schedule.shape;
         if region.shape() != shape {
             return Err(Error::RegionShape {
                 expected: shape.to_string(),

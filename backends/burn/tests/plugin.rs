@@ -12,7 +12,7 @@ use burn::optim::{GradientsParams, SgdConfig};
 use burn::prelude::*;
 use common::{Mlp, WithUnused, assert_close, batch, cross_entropy, values};
 use subspace_burn::{Error, Subspace, SubspaceConfig};
-use subspace_core::{Point, Shape, Sharing, StepPoints};
+use subspace_core::{Cos2Config, Point, Shape, Sharing, StepPoints};
 
 fn device() -> Device {
     Device::flex().autodiff()
@@ -234,6 +234,53 @@ fn copies_must_be_independent_models() {
         vec![Mlp::new(5, 4, 3, &device), Mlp::new(5, 6, 3, &device)],
     );
     assert!(matches!(other, Err(Error::LayoutMismatch { .. })));
+}
+
+#[test]
+fn an_invalid_config_is_refused_before_any_copy_is_built() {
+    let device = device();
+    let huge = [
+        Shape::Simplex {
+            vertices: usize::MAX,
+        },
+        Shape::Bezier { degree: 5000 },
+    ];
+    let bad_cos2 = [f64::NAN, -1.0, f64::INFINITY].map(|v| {
+        [
+            Cos2Config { beta: v, eps: 1e-8 },
+            Cos2Config { beta: 1.0, eps: v },
+        ]
+    });
+    let configs = huge
+        .map(|shape| SubspaceConfig::new(shape, 0))
+        .into_iter()
+        .chain(
+            bad_cos2
+                .into_iter()
+                .flatten()
+                .map(|cos2| SubspaceConfig::new(Shape::Line, 0).with_cos2(cos2)),
+        );
+    for config in configs {
+        let what = format!("{:?} {:?}", config.schedule.shape, config.cos2);
+        let mut built = 0;
+        let result = Subspace::new(config, || {
+            built += 1;
+            Mlp::new(5, 4, 3, &device)
+        });
+        assert!(matches!(result, Err(Error::Core(_))), "{what}: {result:?}");
+        assert_eq!(
+            built, 0,
+            "{what}: copies built before the config was checked"
+        );
+        assert!(config.validate().is_err(), "{what}");
+        let copies = (0..2).map(|_| Mlp::new(5, 4, 3, &device)).collect();
+        let from_copies = Subspace::from_copies(config, copies);
+        assert!(matches!(from_copies, Err(Error::Core(_))), "{what}");
+        let line = subspace(Shape::Line, Sharing::Shared, 0);
+        let from_region = Subspace::from_region(config, &line.copies()[0], line.region().unwrap());
+        assert!(matches!(from_region, Err(Error::Core(_))), "{what}");
+    }
+    assert!(SubspaceConfig::new(Shape::Line, 0).validate().is_ok());
 }
 
 #[test]
