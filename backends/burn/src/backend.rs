@@ -137,7 +137,6 @@ pub enum BurnScalar {
     Device(Box<Tensor<1>>),
 }
 
-/// A readable name for a burn device: `"burn-flex"`, `"burn-vulkan"`, ...
 /// Gram entries computed on the host.
 fn on_host(g: Gram<f64>) -> Gram<BurnScalar> {
     Gram {
@@ -147,6 +146,7 @@ fn on_host(g: Gram<f64>) -> Gram<BurnScalar> {
     }
 }
 
+/// A readable name for a burn device: `"burn-flex"`, `"burn-vulkan"`, ...
 fn device_name(device: &Device) -> String {
     let debug = format!("{:?}", device.clone().without_autodiff());
     let inner = debug.strip_prefix("Device<").unwrap_or(&debug);

@@ -14,8 +14,10 @@ pub struct ParamSite {
     pub path: String,
     /// The path of the module that owns the parameter, e.g. `"encoder.0"`.
     pub module: String,
-    /// The type of that module as burn's derive names it, e.g. `"Linear"`, `"Conv2d"`,
-    /// `"BatchNorm"` (empty for a parameter at the root).
+    /// The type of the container that holds the parameter, as burn's derive names it, e.g.
+    /// `"Linear"`, `"Conv2d"`, `"BatchNorm"`, or the user's struct for a parameter that is
+    /// its direct field (`Struct:`/`Enum:` prefixes removed). Empty only when burn reports
+    /// no container (a bare `Param` walked on its own).
     pub module_type: String,
     /// The field name, e.g. `"weight"`, `"bias"`, `"gamma"`, `"running_mean"`.
     pub name: String,
@@ -126,5 +128,57 @@ impl<V: MapFloat> ModuleMapper for MapWalker<V> {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let site = ParamSite::from_stack(&self.stack);
         self.inner.map(&site, param)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::module::{Module, Param};
+    use burn::nn::{Linear, LinearConfig};
+    use burn::tensor::{Device, Tensor};
+
+    use super::*;
+
+    #[derive(Module, Debug)]
+    struct Net {
+        scale: Param<Tensor<1>>,
+        fc: Linear,
+    }
+
+    struct Sites(Vec<ParamSite>);
+
+    impl VisitFloat for Sites {
+        fn visit<const D: usize>(&mut self, site: &ParamSite, _param: &Param<Tensor<D>>) {
+            self.0.push(site.clone());
+        }
+    }
+
+    #[test]
+    fn module_type_is_the_containing_struct_and_empty_only_without_one() {
+        let device = Device::flex();
+        let net = Net {
+            scale: Param::from_tensor(Tensor::ones([3], &device)),
+            fc: LinearConfig::new(3, 2).init(&device),
+        };
+        let sites = Walker::run(&net, Sites(Vec::new())).0;
+        let found: Vec<(&str, &str, &str, &str)> = sites
+            .iter()
+            .map(|s| {
+                let (path, module) = (s.path.as_str(), s.module.as_str());
+                (path, module, s.module_type.as_str(), s.name.as_str())
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("scale", "", "Net", "scale"),
+                ("fc.weight", "fc", "Linear", "weight"),
+                ("fc.bias", "fc", "Linear", "bias"),
+            ]
+        );
+        // A parameter walked on its own has no container.
+        let bare = Walker::run(&net.scale, Sites(Vec::new())).0;
+        assert_eq!(bare[0].module_type, "");
+        assert_eq!(bare[0].path, "");
     }
 }
