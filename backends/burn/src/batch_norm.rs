@@ -31,10 +31,11 @@ const PROBE: f64 = (1u64 << 60) as f64;
 ///
 /// burn's `BatchNorm` updates a statistic as `r ← (1 − μ) r + μ b` with a momentum `μ` that
 /// is a plain field of the layer, out of reach of a generic module traversal. So the
-/// recalibration measures `μ` once per statistic (one extra forward of the first batch with
-/// `r = 2^60`, which makes the new value exactly `(1 − μ) 2^60`), then runs every batch from
-/// `r = 0`, which leaves exactly `μ b_k`, and divides the sum by `K μ`. The layers' momentum,
-/// epsilon and every other setting are never changed.
+/// recalibration runs every batch from `r = 0`, which leaves exactly `μ b_k`, divides the sum
+/// by `K μ`, and measures `μ` once per statistic with one extra forward of the first batch from
+/// `r = 2^60`: that makes the new value exactly `(1 − μ) 2^60` for `μ < 1`, and the batch's own
+/// statistics, the same as from `r = 0`, for `μ = 1`. The layers' momentum, epsilon and every
+/// other setting are never changed.
 ///
 /// The input model is left as it is; the result has its own running statistics and the input's
 /// mode (a model on an autodiff device comes back on it with the same gradient and
@@ -58,10 +59,10 @@ pub fn recalibrate_batch_norm<M: Module, I>(
     let first = batches.next().ok_or(Error::NoBatches)?;
     let work = model.valid().train().no_grad();
 
-    let probed = run(&work, PROBE, &first, &mut forward);
-    let momenta = momenta(probed)?;
-
     let mut sums = run(&work, 0.0, &first, &mut forward);
+    let probed = run(&work, PROBE, &first, &mut forward);
+    let momenta = momenta(probed, &sums)?;
+
     let mut count = 1usize;
     for batch in batches {
         let stats = run(&work, 0.0, &batch, &mut forward);
@@ -100,8 +101,14 @@ fn run<M: Module, I>(
     Walker::run(&work.valid(), ReadStatistics::default()).values
 }
 
-/// `μ = 1 − r/PROBE` for every statistic probed from `r = PROBE`.
-fn momenta(probed: HashMap<String, BurnTensor>) -> Result<HashMap<String, f64>> {
+/// `μ` of every statistic, from its values `r` after one forward of the same batch from
+/// `PROBE` (`probed`) and from 0 (`from_zero`, `μ b`): `μ = 1` where the two are equal (the
+/// batch's statistics replace the running ones, whatever they were), else `μ = 1 − r/PROBE`
+/// (`r = (1 − μ) PROBE` exactly, the same for every channel).
+fn momenta(
+    probed: HashMap<String, BurnTensor>,
+    from_zero: &HashMap<String, BurnTensor>,
+) -> Result<HashMap<String, f64>> {
     probed
         .into_iter()
         .map(|(path, value)| {
@@ -110,6 +117,12 @@ fn momenta(probed: HashMap<String, BurnTensor>) -> Result<HashMap<String, f64>> 
             let first = values.first().copied().unwrap_or(PROBE as f32);
             if first as f64 == PROBE {
                 return Err(Error::NotUpdated { path });
+            }
+            if let Some(zero) = from_zero.get(&path) {
+                // For μ < 1, r ≥ 2^-24 PROBE = 2^36 > |μ b|: equal only for μ = 1.
+                if Burn::tensor_to_host(zero.clone())?.data() == values {
+                    return Ok((path, 1.0));
+                }
             }
             let momentum = 1.0 - first as f64 / PROBE;
             if values.iter().any(|&v| v != first) || !(momentum > 0.0 && momentum <= 1.0) {

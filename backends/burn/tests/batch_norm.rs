@@ -6,7 +6,7 @@
 mod common;
 
 use burn::module::Module;
-use burn::nn::BatchNorm;
+use burn::nn::{BatchNorm, BatchNormConfig};
 use burn::prelude::*;
 use common::{BnNet, assert_close, batch, values};
 use subspace_burn::{Error, recalibrate_batch_norm};
@@ -93,6 +93,36 @@ fn statistics_are_the_cumulative_average_of_the_batch_statistics() {
     assert_eq!(values(model.bn.running_mean.value()), vec![0.0; 6]);
     assert_eq!(values(model.bn.running_var.value()), vec![1.0; 6]);
     assert_eq!(values(out.fc.weight.val()), values(model.fc.weight.val()));
+}
+
+#[test]
+fn a_momentum_of_one_is_recognized() {
+    // With μ = 1 a forward replaces the statistics with the batch's: the probe from 2^60 gives
+    // the batch statistics themselves, different per channel.
+    let device = Device::flex().autodiff();
+    for (m_in, m_hidden) in [(1.0, 1.0), (1.0, 0.1), (0.5, 1.0)] {
+        let model = BnNet {
+            bn_in: BatchNormConfig::new(5).with_momentum(m_in).init(&device),
+            bn: BatchNormConfig::new(6)
+                .with_momentum(m_hidden)
+                .init(&device),
+            ..BnNet::new(5, 6, 3, &device)
+        };
+        let batches = batches(&device);
+        let out = recalibrate_batch_norm(model.clone(), batches.clone(), |m: &BnNet, x| {
+            m.forward(x.clone());
+        })
+        .unwrap();
+        let what = format!("momenta {m_in}, {m_hidden}");
+        assert_cumulative(&format!("{what}: bn_in"), &out.bn_in, &batches);
+        let probe = model.valid().train();
+        let hidden: Vec<Tensor<2>> = batches
+            .iter()
+            .map(|x| probe.fc.forward(probe.bn_in.forward(x.clone())))
+            .collect();
+        assert_cumulative(&format!("{what}: bn"), &out.bn, &hidden);
+        assert_eq!((out.bn_in.momentum, out.bn.momentum), (m_in, m_hidden));
+    }
 }
 
 #[test]
