@@ -129,6 +129,9 @@ impl CheckpointOptimizer for ModuleOptimizer {
         Ok(bytes.to_vec())
     }
 
+    /// burn's `load_record` skips, without an error, the state of every parameter it cannot
+    /// rebuild (state of another optimizer kind): the state is recorded again after loading, and
+    /// a record with fewer tensors than the saved one is an error.
     fn with_state_bytes<M: Module + ModuleDisplay>(
         self,
         bytes: Vec<u8>,
@@ -136,7 +139,17 @@ impl CheckpointOptimizer for ModuleOptimizer {
     ) -> Result<Self, String> {
         let record = OptimizerRecord::from_bytes(Bytes::from_bytes_vec(bytes))
             .map_err(|e| format!("not a burn optimizer record: {e}"))?;
-        Ok(self.load_record(record))
+        let saved = record.len();
+        let loaded = self.load_record(record);
+        let rebuilt = loaded.to_record().len();
+        if rebuilt != saved {
+            return Err(format!(
+                "{saved} state tensors saved, {rebuilt} rebuilt by the given optimizer: expected \
+                 an optimizer of the saved kind (e.g. Adam's moments do not load into SGD with \
+                 momentum)"
+            ));
+        }
+        Ok(loaded)
     }
 }
 
@@ -340,7 +353,9 @@ impl Checkpoint {
     ///
     /// Errors if the saved shape is not the subspace's, the saved parameters are not its
     /// parameters (paths, dims), or the saved optimizer state is not `optimizer`'s kind or does
-    /// not fit the copies.
+    /// not fit the copies (for burn's optimizers: some saved state tensor is not rebuilt by
+    /// `optimizer`, e.g. Adam's moments given to SGD with momentum; a state without tensors,
+    /// plain SGD's, loads into any).
     pub fn resume<M: Module + ModuleDisplay, O: CheckpointOptimizer>(
         self,
         subspace: Subspace<M>,

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{ModuleOptimizer, SgdConfig};
+use burn::optim::{AdamConfig, ModuleOptimizer, SgdConfig};
 use burn::prelude::*;
 use common::{BnNet, batch, cross_entropy, values};
 use subspace_burn::{Burn, Checkpoint, CheckpointError, Subspace, SubspaceConfig, save_checkpoint};
@@ -216,6 +216,46 @@ fn an_interrupted_write_leaves_the_previous_checkpoint() {
         Err(CheckpointError::Io { .. })
     ));
     assert_eq!(Checkpoint::read(&path).unwrap().step(), 1);
+}
+
+#[test]
+fn optimizer_state_of_another_kind_is_refused() {
+    // burn's `load_record` skips state it cannot rebuild: the resume must notice.
+    let dir = tempfile::tempdir().unwrap();
+    let adam = || AdamConfig::new().init();
+    let cases: [(&str, ModuleOptimizer, fn() -> ModuleOptimizer); 2] = [
+        ("adam into sgd with momentum", adam(), || fresh(0).1),
+        ("sgd with momentum into adam", fresh(0).1, adam),
+    ];
+    for (what, saved, resumed) in cases {
+        let path = dir.path().join("c.ckpt");
+        let (sub, optim) = train(fresh(4).0, saved, 0..2);
+        save_checkpoint(&path, &sub, &optim, 2).unwrap();
+        let result = Checkpoint::read(&path)
+            .unwrap()
+            .resume(fresh(5).0, resumed());
+        let Err(err) = result else {
+            panic!("{what}: resumed");
+        };
+        assert!(
+            matches!(err, CheckpointError::Mismatch { .. }),
+            "{what}: {err}"
+        );
+        assert!(err.to_string().contains("optimizer state"), "{what}: {err}");
+        // The same kind resumes.
+        let same = Checkpoint::read(&path).unwrap().resume(fresh(5).0, optim);
+        assert!(same.is_ok(), "{what}: {:?}", same.err());
+    }
+    // Plain SGD keeps no state: nothing to lose, any burn optimizer resumes it.
+    let path = dir.path().join("plain.ckpt");
+    let (sub, optim) = train(fresh(4).0, SgdConfig::new().init(), 0..2);
+    save_checkpoint(&path, &sub, &optim, 2).unwrap();
+    assert!(
+        Checkpoint::read(&path)
+            .unwrap()
+            .resume(fresh(5).0, adam())
+            .is_ok()
+    );
 }
 
 #[test]
