@@ -1,5 +1,5 @@
 //! Checkpoints: a resumed run continues exactly like an uninterrupted one; truncated and
-//! corrupted files are typed errors; an interrupted write leaves the previous checkpoint.
+//! corrupted files are typed errors; a failed write leaves the previous checkpoint.
 
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
@@ -184,30 +184,42 @@ fn truncated_and_corrupted_files_are_typed_errors() {
 }
 
 #[test]
-fn an_interrupted_write_leaves_the_previous_checkpoint() {
+fn a_failed_write_leaves_the_previous_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("run.ckpt");
     let (sub, optim) = fresh(3);
     save_checkpoint(&path, &sub, &optim, 0).unwrap();
-    let before = std::fs::read(&path).unwrap();
+    let (before, initial) = (std::fs::read(&path).unwrap(), state(&sub));
+    let (sub, optim) = train(sub, optim, 0..1);
 
-    // A writer that died mid-write leaves only its partial temporary file next to the target.
-    let partial = dir
+    // The save writes a temporary sibling (core's `write_atomic`: `.{name}.tmp-{pid}`) and
+    // renames it over the file; a directory in its place makes the save fail after the
+    // checkpoint was encoded. A save that wrote the file in place would succeed here.
+    let blocked = dir
         .path()
         .join(format!(".run.ckpt.tmp-{}", std::process::id()));
-    std::fs::write(&partial, &before[..before.len() / 3]).unwrap();
-    assert_eq!(std::fs::read(&path).unwrap(), before);
-    let (resumed, _, _) = load(&path, 4);
-    assert_eq!(state(&resumed), state(&sub));
-
-    // The next save replaces both.
-    let (sub, optim) = train(sub, optim, 0..1);
-    save_checkpoint(&path, &sub, &optim, 1).unwrap();
-    assert!(
-        !partial.exists(),
-        "the temporary file is renamed into place"
+    std::fs::create_dir(&blocked).unwrap();
+    let err = save_checkpoint(&path, &sub, &optim, 1).unwrap_err();
+    assert!(matches!(err, CheckpointError::Io { .. }), "{err}");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the old checkpoint, byte for byte"
     );
-    assert_eq!(Checkpoint::read(&path).unwrap().step(), 1);
+    let (resumed, _, step) = load(&path, 4);
+    assert_eq!(step, 0);
+    assert_eq!(state(&resumed), initial);
+    std::fs::remove_dir(&blocked).unwrap();
+
+    // Unblocked, the same save replaces it and leaves no temporary file.
+    save_checkpoint(&path, &sub, &optim, 1).unwrap();
+    let (resumed, _, step) = load(&path, 4);
+    assert_eq!((step, state(&resumed)), (1, state(&sub)));
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["run.ckpt"]);
 
     // A write that cannot happen (no such directory) fails without touching anything.
     let nowhere = dir.path().join("missing").join("run.ckpt");
