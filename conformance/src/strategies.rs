@@ -161,6 +161,12 @@ pub fn grad_seeds() -> impl Strategy<Value = Vec<u64>> {
     vec(any::<u64>(), MAX_GROUPS)
 }
 
+/// Like [`grad_seeds`], with about two groups in five left without a gradient (a group the
+/// loss does not reach).
+pub fn maybe_grad_seeds() -> impl Strategy<Value = Vec<Option<u64>>> {
+    vec(proptest::option::weighted(0.6, any::<u64>()), MAX_GROUPS)
+}
+
 /// A region of any shape with the points of one step, and [`grad_seeds`].
 pub fn region_case_and_grad_seeds() -> impl Strategy<Value = (RegionCase, Vec<u64>)> {
     (region_case(shape().boxed()), grad_seeds())
@@ -186,10 +192,10 @@ pub fn pair(copies: usize) -> impl Strategy<Value = Pair> {
     })
 }
 
-/// A pair of `copies` or none, always none for fewer than two copies.
+/// A pair of `copies` (three times in four) or none, always none for fewer than two copies.
 pub fn maybe_pair(copies: usize) -> BoxedStrategy<Option<Pair>> {
     if copies >= 2 {
-        proptest::option::of(pair(copies)).boxed()
+        proptest::option::weighted(0.75, pair(copies)).boxed()
     } else {
         Just(None).boxed()
     }

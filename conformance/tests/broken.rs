@@ -211,6 +211,26 @@ impl Flaw for UndampedSgdGroup {
     }
 }
 
+/// A fused `sgd_group` that steps every copy of a group the loss does not reach, as if its
+/// gradient were zero: a copy outside the regularizer's pair gets `G = λ w` and a velocity
+/// instead of keeping its weight and velocity.
+struct StepsCopiesWithoutGradient;
+
+impl Flaw for StepsCopiesWithoutGradient {
+    const NAME: &'static str = "steps-copies-without-gradient";
+
+    fn sgd_group(
+        mut group: SgdGroup<Tensor>,
+        lr: f64,
+        config: &SgdConfig,
+    ) -> SgdGroupUpdate<Tensor> {
+        if group.grad.is_none() {
+            group.grad = Some(Reference::scale(group.weights[0].clone(), 0.0));
+        }
+        sgd_group_by_lincomb::<Reference>(group, lr, config)
+    }
+}
+
 /// A tensor whose clones share one writable buffer: what a backend that reuses buffers holds
 /// behind its handles.
 #[derive(Debug, Clone)]
@@ -384,6 +404,15 @@ fn rejects_a_fused_sgd_step_that_ignores_dampening() {
             check_mix_with_cos2::<B>,
             check_copy_gradients::<B>,
         ],
+    );
+}
+
+#[test]
+fn rejects_a_fused_sgd_step_that_steps_copies_without_a_gradient() {
+    type B = Flawed<StepsCopiesWithoutGradient>;
+    assert_rejected::<B>(
+        &[("sgd_step = G + λw, momentum, w − ηu", check_sgd_step::<B>)],
+        &[check_mix_with_cos2::<B>, check_copy_gradients::<B>],
     );
 }
 

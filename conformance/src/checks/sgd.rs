@@ -9,14 +9,22 @@ use subspace_core::{
 
 use crate::checks::cos2::beta;
 use crate::compare::Comparisons;
-use crate::data::{RegionCase, download};
+use crate::data::{RegionCase, TensorSpec, download, widen};
 use crate::harness::{SuiteConfig, run_property};
 use crate::outcome::{CaseError, Failure, Report};
-use crate::strategies::{grad_seeds, lambda, maybe_pair, region_case, shape};
+use crate::strategies::{lambda, maybe_grad_seeds, maybe_pair, region_case, shape};
 use crate::tolerance::Tolerance;
 
-/// A region case, gradient seeds, maybe a pair, `β`, the SGD settings and a learning rate.
-type Input = (RegionCase, Vec<u64>, Option<Pair>, f64, SgdConfig, f64);
+/// A region case, a gradient seed or none per group, maybe a pair, `β`, the SGD settings and a
+/// learning rate.
+type Input = (
+    RegionCase,
+    Vec<Option<u64>>,
+    Option<Pair>,
+    f64,
+    SgdConfig,
+    f64,
+);
 
 fn sgd_config() -> impl Strategy<Value = SgdConfig> {
     let momentum = proptest::option::of(
@@ -42,7 +50,7 @@ fn input() -> impl Strategy<Value = Input> {
         let pairs = maybe_pair(case.region.shape.copies());
         (
             Just(case),
-            grad_seeds(),
+            maybe_grad_seeds(),
             pairs,
             beta(),
             sgd_config(),
@@ -60,7 +68,9 @@ type Sized = (Vec<f64>, Vec<f64>);
 /// update from the backend's copies and velocities before the step:
 /// `G_k = c_k g + dR/dw_k + λ w_k`, `v_k = G_k` then `(1 − τ) G_k + μ v_k`,
 /// `u_k = μ v_k + G_k` (Nesterov) or `v_k`, `w_k − η u_k`, within [`Tolerance::F32`] of the
-/// magnitudes of these terms.
+/// magnitudes of these terms. Random shapes and points (shared and layerwise), so copies
+/// outside the pair; groups the loss does not reach get no gradient (no `c_k g` term), and a
+/// copy with no term at all keeps its weight and velocity.
 pub fn check_sgd_step<B: Backend>(
     device: &B::Device,
     config: &SuiteConfig,
@@ -73,7 +83,20 @@ pub fn check_sgd_step<B: Backend>(
         |(case, seeds, pair, beta, sgd, lr): &Input| {
             let spec = &case.region;
             let mut region = spec.region::<B>(&spec.host_nonzero(), device)?;
-            let grads: Vec<HostTensor> = spec.per_group(seeds);
+            let grads: Vec<Option<HostTensor>> = spec
+                .groups
+                .iter()
+                .zip(seeds)
+                .map(|(group, seed)| {
+                    seed.map(|seed| {
+                        TensorSpec {
+                            dims: group.dims.clone(),
+                            seed,
+                        }
+                        .host()
+                    })
+                })
+                .collect();
             let cos2 = Cos2Config::new(*beta, DEFAULT_EPS)?;
             let mut state = SgdState::new();
             let mut cmp = Comparisons::new();
@@ -83,7 +106,9 @@ pub fn check_sgd_step<B: Backend>(
                 let reg = pair
                     .map(|p| cos2_regularizer(&region, p, cos2))
                     .transpose()?;
-                let upload = grads.iter().map(|g| Some(B::from_host(g, device)));
+                let upload = grads
+                    .iter()
+                    .map(|g| g.as_ref().map(|g| B::from_host(g, device)));
                 sgd_step(
                     &mut region,
                     upload.collect(),
@@ -104,8 +129,8 @@ pub fn check_sgd_step<B: Backend>(
                             .filter(|_| group.regularized)
                             .and_then(|r| r.grad_terms(k));
                         let previous = velocities.get(g).and_then(|v| v[k].as_deref());
-                        let (w, v) =
-                            host_update(group, k, (ck, grads[g].data()), terms, previous, sgd, *lr);
+                        let grad = grads[g].as_ref().map(HostTensor::data);
+                        let (w, v) = host_update(group, k, (ck, grad), terms, previous, sgd, *lr);
                         let what = format!("step {step}, group {g}, copy {k}");
                         cmp.tensor(
                             Tolerance::F32,
@@ -152,22 +177,34 @@ fn download_velocities<B: Backend>(
 }
 
 /// The host's `f64` update of copy `k` of `group`: the new weights and velocity, with their
-/// magnitudes. `chain` is `(c_k, g)`; `reg` is `(c_self, other, c_other)`.
+/// magnitudes. `chain` is `(c_k, g)`, `g` `None` if the loss does not reach the group; `reg`
+/// is `(c_self, other, c_other)`. A copy with neither term keeps its weight and velocity.
 fn host_update(
     group: &Group<HostTensor>,
     k: usize,
-    (ck, g): (f64, &[f32]),
+    (ck, g): (f64, Option<&[f32]>),
     reg: Option<(f64, usize, f64)>,
     velocity: Option<&[f32]>,
     sgd: &SgdConfig,
     lr: f64,
 ) -> (Sized, Option<Sized>) {
     let w = group.copies[k].data();
+    let unchanged = |x: &[f32]| -> Sized {
+        let x = widen(x);
+        let magnitude = x.iter().map(|x| x.abs()).collect();
+        (x, magnitude)
+    };
+    if g.is_none() && reg.is_none() {
+        return (unchanged(w), velocity.map(unchanged));
+    }
     let mut new_w = (Vec::new(), Vec::new());
     let mut new_v = sgd.momentum.map(|_| (Vec::new(), Vec::new()));
     for e in 0..w.len() {
         let we = f64::from(w[e]);
-        let mut terms = vec![ck * f64::from(g[e]), sgd.weight_decay * we];
+        let mut terms = vec![sgd.weight_decay * we];
+        if let Some(g) = g {
+            terms.push(ck * f64::from(g[e]));
+        }
         if let Some((c_self, other, c_other)) = reg {
             terms.push(c_self * we);
             terms.push(c_other * f64::from(group.copies[other].data()[e]));
