@@ -6,7 +6,7 @@
 
 mod common;
 
-use burn::nn::LinearConfig;
+use burn::nn::{Linear, LinearConfig};
 use burn::optim::SgdConfig as BurnSgdConfig;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
@@ -123,6 +123,91 @@ fn the_fused_step_gives_the_bits_of_scatter_then_burns_sgd() {
         }
         // The unused layer's bias has no gradient and no regularizer: never stepped.
         assert_eq!(unused_bias(&fused), unused_bias_before, "{what}");
+    }
+}
+
+/// A layer of 39 300 weights: on flex, two whole chunks of the fused kernel (16 384 elements)
+/// and a partial one of 6 532, which is six whole blocks (1 024) and a partial one.
+#[derive(Module, Debug)]
+struct Wide {
+    fc1: Linear,
+    fc2: Linear,
+}
+
+impl Wide {
+    const INPUT: usize = 131;
+
+    fn new(device: &Device) -> Self {
+        Self {
+            fc1: LinearConfig::new(Self::INPUT, 300).init(device),
+            fc2: LinearConfig::new(300, 3).init(device),
+        }
+    }
+
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        self.fc2
+            .forward(burn::tensor::activation::relu(self.fc1.forward(x)))
+    }
+}
+
+#[test]
+fn the_fused_step_gives_the_bits_of_burns_sgd_across_chunks_and_blocks() {
+    let device = device();
+    let bits = |sub: &Subspace<Wide>| -> Vec<Vec<u32>> {
+        let groups = sub.region().unwrap().to_host().unwrap();
+        groups
+            .into_iter()
+            .flat_map(|g| g.copies)
+            .map(|c| c.into_data().into_iter().map(f32::to_bits).collect())
+            .collect()
+    };
+    for (shape, nesterov) in [(Shape::Line, false), (Shape::simplex(3).unwrap(), true)] {
+        let config = SubspaceConfig::new(shape, 4);
+        let mut fused = Subspace::new(config, || Wide::new(&device)).unwrap();
+        assert_eq!(fused.layout().groups()[0].dims, [Wide::INPUT, 300]);
+        let mut plain = fused.clone();
+        let momentum = Momentum {
+            momentum: 0.9,
+            dampening: 0.1,
+            nesterov,
+        };
+        let sgd_config = SgdConfig::new()
+            .with_momentum(momentum)
+            .with_weight_decay(1e-2);
+        let mut sgd = SubspaceSgd::new(sgd_config).unwrap();
+        let mut optim = BurnSgdConfig::new()
+            .with_weight_decay(Some(WeightDecayConfig::new(1e-2)))
+            .with_momentum(Some(
+                MomentumConfig::new()
+                    .with_momentum(0.9)
+                    .with_dampening(0.1)
+                    .with_nesterov(nesterov),
+            ))
+            .init();
+        let before = bits(&fused);
+        for step in 0..3u64 {
+            let (x, labels) = batch(4, Wide::INPUT, 3, step, &device);
+            let points = plain.points(step);
+            let mixed = plain.mixed(&points).unwrap();
+            let loss = cross_entropy(mixed.forward(x.clone()), &labels);
+            let grads = plain
+                .scatter(loss.backward(), &mixed, &points, step)
+                .unwrap();
+            plain = optim.step(LR, plain, grads.params);
+
+            let mixed = fused.mixed_step(step).unwrap();
+            let loss = cross_entropy(mixed.model.forward(x), &labels);
+            sgd.step(LR, &mut fused, loss.backward(), mixed).unwrap();
+            let (a, b) = (bits(&fused), bits(&plain));
+            for (t, (a, b)) in a.iter().zip(&b).enumerate() {
+                let differ = a.iter().zip(b).position(|(a, b)| a != b);
+                assert_eq!(
+                    differ, None,
+                    "{shape}, step {step}, tensor {t}: first difference"
+                );
+            }
+        }
+        assert_ne!(bits(&fused), before, "{shape}: the copies trained");
     }
 }
 
