@@ -32,6 +32,16 @@ fn primitive(tensor: Tensor<1>) -> Option<FlexTensor> {
     (p.dtype() == DType::F32 && p.layout().contiguous_offsets().is_some()).then_some(p)
 }
 
+/// The number of elements every one of `tensors` has, if there is at least one and
+/// [`primitive`] accepts them all.
+fn common_length<'a>(tensors: impl IntoIterator<Item = &'a Tensor<1>>) -> Option<usize> {
+    let mut lengths = tensors
+        .into_iter()
+        .map(|x| primitive(x.clone()).map(|p| p.layout().num_elements()));
+    let first = lengths.next()??;
+    lengths.try_fold(first, |n, length| (length? == n).then_some(n))
+}
+
 /// The element range of a primitive accepted by [`primitive`] in its storage.
 fn range(p: &FlexTensor) -> std::ops::Range<usize> {
     let (start, end) = p
@@ -72,13 +82,8 @@ fn lincomb_with<R: Send>(
     terms: Terms,
     before: impl Fn(&[&[f32]]) -> R + Sync,
 ) -> Result<(Tensor<1>, Vec<R>), Terms> {
-    let lengths: Option<Vec<usize>> = terms
-        .iter()
-        .map(|(_, x)| primitive(x.clone()).map(|p| p.layout().num_elements()))
-        .collect();
-    match lengths {
-        Some(l) if !l.is_empty() && l.iter().all(|&n| n == l[0]) => {}
-        _ => return Err(terms),
+    if common_length(terms.iter().map(|(_, x)| x)).is_none() {
+        return Err(terms);
     }
     let (c, mut inputs): (Vec<f32>, Vec<FlexTensor>) = terms
         .into_iter()
@@ -265,17 +270,8 @@ struct SgdPlan {
 
 /// The number of elements of every tensor of `group`, if [`sgd_group`] covers them all.
 pub(crate) fn sgd_covers(group: &SgdGroup<Tensor<1>>) -> Option<usize> {
-    let lengths: Option<Vec<usize>> = group
-        .weights
-        .iter()
-        .chain(group.velocities.iter().flatten())
-        .chain(&group.grad)
-        .map(|x| primitive(x.clone()).map(|p| p.layout().num_elements()))
-        .collect();
-    match lengths {
-        Some(l) if !l.is_empty() && l.iter().all(|&n| n == l[0]) => Some(l[0]),
-        _ => None,
-    }
+    let velocities = group.velocities.iter().flatten();
+    common_length(group.weights.iter().chain(velocities).chain(&group.grad))
 }
 
 /// The chunks of the weights and of the velocities one rayon task updates.
