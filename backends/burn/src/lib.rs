@@ -15,6 +15,9 @@
 //!   same gradients, also for a layer the loss does not reach (tested).
 //! - The whole-network cos² regularizer on a random pair per step, over linear and
 //!   convolution weights by default ([`conv_linear_weights`], configurable).
+//! - Frozen parameters (burn's `freeze`, `no_grad`) stay frozen: a frozen copy gets no
+//!   gradient and no step in either form or in [`SubspaceSgd`], and a parameter frozen in
+//!   every copy is left out of the cos² sums ([`Subspace::region`]).
 //! - [`SubspaceSgd`]: SGD with momentum and weight decay fused with the plugin's gradient, for
 //!   the mix-outside form ([`Subspace::mixed_step`]): every copy of a parameter stepped in one
 //!   pass over its memory on the CPU, with the bits of `scatter` followed by burn's `Sgd`.

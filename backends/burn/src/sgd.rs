@@ -76,7 +76,8 @@ impl SubspaceSgd {
     /// One step of every copy of `subspace` at learning rate `lr`, after `backward()` on
     /// `mixed.model` (from [`Subspace::mixed_step`]): the gradient of every copy,
     /// `c_i(p) g + dR/dw_i` with the step's cos² regularizer, then weight decay, momentum and
-    /// the update. Returns the regularizer, if it applied.
+    /// the update. Returns the regularizer, if it applied. A frozen copy (see
+    /// [`Subspace::region`]) keeps its weight and velocity, as with a burn optimizer.
     ///
     /// `mixed` is consumed so that the copies' memory is shared with nothing while they are
     /// updated. On an error (a `mixed` of another model, a negative or non-finite `lr`) the

@@ -74,7 +74,8 @@ impl SubspaceConfig {
 /// The gradient of every copy for one step, ready for any burn optimizer.
 #[derive(Debug)]
 pub struct CopyGradients {
-    /// `G_i = c_i(p) g + dR/dw_i`, keyed by the id of each copy's parameter.
+    /// `G_i = c_i(p) g + dR/dw_i`, keyed by the id of each copy's parameter; none for a frozen
+    /// copy.
     pub params: GradientsParams,
     /// The cos² regularizer of this step, if it applied.
     pub regularizer: Option<Cos2>,

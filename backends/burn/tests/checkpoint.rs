@@ -235,17 +235,16 @@ fn optimizer_state_of_another_kind_is_refused() {
     // burn's `load_record` skips state it cannot rebuild: the resume must notice.
     let dir = tempfile::tempdir().unwrap();
     let adam = || AdamConfig::new().init();
-    let cases: [(&str, ModuleOptimizer, fn() -> ModuleOptimizer); 2] = [
-        ("adam into sgd with momentum", adam(), || fresh(0).1),
-        ("sgd with momentum into adam", fresh(0).1, adam),
+    let sgd_with_momentum = || fresh(0).1;
+    let cases = [
+        ("adam into sgd with momentum", adam(), sgd_with_momentum()),
+        ("sgd with momentum into adam", sgd_with_momentum(), adam()),
     ];
     for (what, saved, resumed) in cases {
         let path = dir.path().join("c.ckpt");
         let (sub, optim) = train(fresh(4).0, saved, 0..2);
         save_checkpoint(&path, &sub, &optim, 2).unwrap();
-        let result = Checkpoint::read(&path)
-            .unwrap()
-            .resume(fresh(5).0, resumed());
+        let result = Checkpoint::read(&path).unwrap().resume(fresh(5).0, resumed);
         let Err(err) = result else {
             panic!("{what}: resumed");
         };
