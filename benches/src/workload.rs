@@ -410,8 +410,8 @@ impl<B: BenchBackend> Prepared<B> {
             .into_iter()
             .flatten()
             .collect(),
-            Kernel::SwaUpdate => swa_update::<B>(self.swa.clone(), params())?.average,
-            Kernel::EmaUpdate => ema_update::<B>(self.ema.clone(), params())?.average,
+            Kernel::SwaUpdate => swa_update::<B>(&self.swa, params())?.average,
+            Kernel::EmaUpdate => ema_update::<B>(&self.ema, params())?.average,
             Kernel::SgdStep => {
                 let (region, state) = &mut self.sgd;
                 let config = sgd_config();

@@ -1,7 +1,8 @@
 //! Weight averaging baselines through the same backend: SWA and EMA (SPEC.md §7).
 //!
 //! Written as optax-style pairs of pure functions: `init(params) -> state` and
-//! `update(state, params) -> state`. The state is explicit, so saving it resumes exactly.
+//! `update(&state, params) -> state`. The state is explicit, so saving it resumes exactly, and
+//! borrowed, so a failed update leaves it as it was.
 
 use crate::backend::{Backend, check_same_dims};
 use crate::error::{Error, Result, finite};
@@ -25,12 +26,14 @@ pub fn swa_init<B: Backend>(params: Vec<B::Tensor>) -> SwaState<B::Tensor> {
 }
 
 /// `w̄_{n+1} = (n/(n+1)) w̄_n + (1/(n+1)) w_{n+1}`.
+///
+/// Errors if `params` do not match the average in number or dims.
 pub fn swa_update<B: Backend>(
-    state: SwaState<B::Tensor>,
+    state: &SwaState<B::Tensor>,
     params: Vec<B::Tensor>,
 ) -> Result<SwaState<B::Tensor>> {
     let n = state.count as f64;
-    let average = blend::<B>("swa_update", state.average, params, n / (n + 1.0))?;
+    let average = blend::<B>("swa_update", &state.average, params, n / (n + 1.0))?;
     Ok(SwaState {
         average,
         count: state.count + 1,
@@ -74,34 +77,34 @@ fn check_decay(decay: f64) -> Result<f64> {
 /// Errors if the decay is not in `[0, 1)` (a state changed by hand) or `params` do not match
 /// the average in number or dims.
 pub fn ema_update<B: Backend>(
-    state: EmaState<B::Tensor>,
+    state: &EmaState<B::Tensor>,
     params: Vec<B::Tensor>,
 ) -> Result<EmaState<B::Tensor>> {
     check_decay(state.decay)?;
-    let average = blend::<B>("ema_update", state.average, params, state.decay)?;
+    let average = blend::<B>("ema_update", &state.average, params, state.decay)?;
     Ok(EmaState {
         average,
+        decay: state.decay,
         updates: state.updates + 1,
-        ..state
     })
 }
 
-/// `k · old + (1 - k) · new`, tensor by tensor, after checking counts and dims.
+/// `k · old + (1 - k) · new`, tensor by tensor, after checking every count and dims.
 fn blend<B: Backend>(
     operation: &'static str,
-    old: Vec<B::Tensor>,
+    old: &[B::Tensor],
     new: Vec<B::Tensor>,
     k: f64,
 ) -> Result<Vec<B::Tensor>> {
     check_len(operation, "parameters", old.len(), new.len())?;
-    old.into_iter()
+    for (p, (o, n)) in old.iter().zip(&new).enumerate() {
+        check_same_dims::<B>(operation, &[o.clone(), n.clone()], |_| {
+            format!("parameter {p}")
+        })?;
+    }
+    Ok(old
+        .iter()
         .zip(new)
-        .enumerate()
-        .map(|(p, (o, n))| {
-            check_same_dims::<B>(operation, &[o.clone(), n.clone()], |_| {
-                format!("parameter {p}")
-            })?;
-            Ok(B::lincomb(vec![(k, o), (1.0 - k, n)]))
-        })
-        .collect()
+        .map(|(o, n)| B::lincomb(vec![(k, o.clone()), (1.0 - k, n)]))
+        .collect())
 }

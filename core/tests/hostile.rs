@@ -394,12 +394,13 @@ proptest! {
             next[0] = tensor(vec![3], 2.0);
         }
         let valid = count == 1 && !wrong_dims;
-        prop_assert_eq!(swa_update::<Reference>(swa_init::<Reference>(params()), next.clone()).is_ok(), valid);
+        let swa = swa_init::<Reference>(params());
+        prop_assert_eq!(swa_update::<Reference>(&swa, next.clone()).is_ok(), valid);
         let ema = ema_init::<Reference>(params(), 0.5).unwrap();
-        prop_assert_eq!(ema_update::<Reference>(ema.clone(), next.clone()).is_ok(), valid);
+        prop_assert_eq!(ema_update::<Reference>(&ema, next.clone()).is_ok(), valid);
         // A decay changed by hand is checked at the update.
-        let changed = subspace_core::EmaState { decay, ..ema };
-        prop_assert_eq!(ema_update::<Reference>(changed, next).is_ok(), valid && valid_decay);
+        let changed = subspace_core::EmaState { decay, ..ema.clone() };
+        prop_assert_eq!(ema_update::<Reference>(&changed, next).is_ok(), valid && valid_decay);
     }
 
     #[test]

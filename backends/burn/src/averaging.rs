@@ -34,18 +34,19 @@ impl<M: Module, S> Averaged<M, S> {
         })
     }
 
-    /// Averages in the weights of `model`, after checking they are those of the first one.
+    /// Averages in the weights of `model`, after checking they are those of the first one; on
+    /// an error the average is as it was.
     fn update(
-        self,
+        &mut self,
         model: &M,
-        update: impl FnOnce(S, Vec<BurnTensor>) -> subspace_core::Result<S>,
-    ) -> Result<Self> {
+        update: impl FnOnce(&S, Vec<BurnTensor>) -> subspace_core::Result<S>,
+    ) -> Result<()> {
         self.layout.check_same(
             &Layout::of(model, conv_linear_weights)?,
             "the averaged model".into(),
         )?;
-        let state = update(self.state, read_params(model, &self.layout))?;
-        Ok(Self { state, ..self })
+        self.state = update(&self.state, read_params(model, &self.layout))?;
+        Ok(())
     }
 
     /// `average` as a plain model of the user's type.
@@ -66,9 +67,10 @@ impl<M: Module> ModelSwa<M> {
 
     /// `w̄_{n+1} = (n/(n+1)) w̄_n + (1/(n+1)) w_{n+1}` with the weights of `model`.
     ///
-    /// Errors if `model` does not have the parameters of the first one.
-    pub fn update(self, model: &M) -> Result<Self> {
-        self.0.update(model, swa_update::<Burn>).map(Self)
+    /// Errors if `model` does not have the parameters of the first one, and leaves the average
+    /// as it was.
+    pub fn update(&mut self, model: &M) -> Result<()> {
+        self.0.update(model, swa_update::<Burn>)
     }
 
     /// `n`, the number of weights averaged.
@@ -97,9 +99,10 @@ impl<M: Module> ModelEma<M> {
 
     /// `w̄ ← d w̄ + (1 − d) w` with the weights of `model`.
     ///
-    /// Errors if `model` does not have the parameters of the first one.
-    pub fn update(self, model: &M) -> Result<Self> {
-        self.0.update(model, ema_update::<Burn>).map(Self)
+    /// Errors if `model` does not have the parameters of the first one, and leaves the average
+    /// as it was.
+    pub fn update(&mut self, model: &M) -> Result<()> {
+        self.0.update(model, ema_update::<Burn>)
     }
 
     /// The number of updates applied.

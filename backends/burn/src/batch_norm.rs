@@ -37,7 +37,8 @@ const PROBE: f64 = (1u64 << 60) as f64;
 /// statistics, the same as from `r = 0`, for `μ = 1`. The layers' momentum, epsilon and every
 /// other setting are never changed.
 ///
-/// The input model is left as it is; the result has its own running statistics and the input's
+/// The input model is borrowed and left as it is (also on an error); the result has its own
+/// running statistics and the input's
 /// mode (a model on an autodiff device comes back on it with the same gradient and
 /// training-flag settings, a plain one comes back plain). The forward passes run on a private
 /// copy in training mode on an autodiff device, recording no gradients. Give the batches on an
@@ -48,12 +49,12 @@ const PROBE: f64 = (1u64 << 60) as f64;
 /// Errors if `batches` is empty, or a statistic was not updated by the forward pass (its layer
 /// is frozen, has momentum 0, or is not reached), or its update is not `(1 − μ) r + μ b`.
 pub fn recalibrate_batch_norm<M: Module, I>(
-    model: M,
+    model: &M,
     batches: impl IntoIterator<Item = I>,
     mut forward: impl FnMut(&M, &I),
 ) -> Result<M> {
-    if !Walker::run(&model, HasStatistics(false)).0 {
-        return Ok(model);
+    if !Walker::run(model, HasStatistics(false)).0 {
+        return Ok(model.clone());
     }
     let mut batches = batches.into_iter();
     let first = batches.next().ok_or(Error::NoBatches)?;
@@ -83,7 +84,7 @@ pub fn recalibrate_batch_norm<M: Module, I>(
         })
         .collect();
 
-    let out = in_mode_of(&model, model.valid());
+    let out = in_mode_of(model, model.valid());
     Ok(MapWalker::run(out, SetStatistics::Values(averages)).0)
 }
 

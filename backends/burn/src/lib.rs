@@ -92,7 +92,7 @@
 //! ```
 //!
 //! Models with BatchNorm: evaluate a point after
-//! `recalibrate_batch_norm(model, batches, |m, x| { m.forward(x.clone()); })`.
+//! `recalibrate_batch_norm(&model, batches, |m, x| { m.forward(x.clone()); })`.
 
 #![deny(missing_docs)]
 

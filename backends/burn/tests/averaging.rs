@@ -19,7 +19,7 @@ fn swa_is_the_uniform_average_of_the_models() {
     let models: Vec<Mlp> = (0..3).map(|_| Mlp::new(4, 3, 2, &device)).collect();
     let mut swa = ModelSwa::new(&models[0]).unwrap();
     for m in &models[1..] {
-        swa = swa.update(m).unwrap();
+        swa.update(m).unwrap();
     }
     assert_eq!(swa.count(), 3);
     let w: Vec<Vec<f32>> = models.iter().map(weights).collect();
@@ -39,7 +39,8 @@ fn swa_is_the_uniform_average_of_the_models() {
 fn ema_follows_the_decay() {
     let device = Device::flex();
     let (a, b) = (Mlp::new(4, 3, 2, &device), Mlp::new(4, 3, 2, &device));
-    let ema = ModelEma::new(&a, 0.9).unwrap().update(&b).unwrap();
+    let mut ema = ModelEma::new(&a, 0.9).unwrap();
+    ema.update(&b).unwrap();
     assert_eq!(ema.updates(), 1);
     let expected: Vec<f32> = weights(&a)
         .iter()
@@ -53,9 +54,13 @@ fn ema_follows_the_decay() {
 #[test]
 fn averages_refuse_another_architecture() {
     let device = Device::flex();
-    let swa = ModelSwa::new(&Mlp::new(4, 3, 2, &device)).unwrap();
+    let first = Mlp::new(4, 3, 2, &device);
+    let mut swa = ModelSwa::new(&first).unwrap();
     let err = swa.update(&Mlp::new(4, 5, 2, &device));
     assert!(matches!(err, Err(Error::LayoutMismatch { .. })));
+    // The average survives the failed update.
+    assert_eq!(swa.count(), 1);
+    assert_eq!(weights(&swa.model()), weights(&first));
 }
 
 #[test]
@@ -66,7 +71,8 @@ fn swa_of_subspace_midpoints_runs_through_the_same_code() {
     })
     .unwrap();
     let mid = sub.export(&Shape::Line.midpoint()).unwrap();
-    let swa = ModelSwa::new(&mid).unwrap().update(&mid).unwrap();
+    let mut swa = ModelSwa::new(&mid).unwrap();
+    swa.update(&mid).unwrap();
     assert_close(
         "swa of one point",
         &weights(&swa.model()),

@@ -70,7 +70,7 @@ fn statistics_are_the_cumulative_average_of_the_batch_statistics() {
     let device = Device::flex().autodiff();
     let model = BnNet::new(5, 6, 3, &device);
     let batches = batches(&device);
-    let out = recalibrate_batch_norm(model.clone(), batches.clone(), |m: &BnNet, x| {
+    let out = recalibrate_batch_norm(&model, batches.clone(), |m: &BnNet, x| {
         m.forward(x.clone());
     })
     .unwrap();
@@ -109,7 +109,7 @@ fn a_momentum_of_one_is_recognized() {
             ..BnNet::new(5, 6, 3, &device)
         };
         let batches = batches(&device);
-        let out = recalibrate_batch_norm(model.clone(), batches.clone(), |m: &BnNet, x| {
+        let out = recalibrate_batch_norm(&model, batches.clone(), |m: &BnNet, x| {
             m.forward(x.clone());
         })
         .unwrap();
@@ -131,12 +131,12 @@ fn a_plain_model_comes_back_plain() {
     let model = BnNet::new(5, 6, 3, &device).valid();
     // burn's BatchNorm takes batch statistics only from inputs on an autodiff device.
     let plain: Vec<Tensor<2>> = batches(&Device::flex());
-    let err = recalibrate_batch_norm(model.clone(), plain, |m: &BnNet, x| {
+    let err = recalibrate_batch_norm(&model, plain, |m: &BnNet, x| {
         m.forward(x.clone());
     });
     assert!(matches!(err, Err(Error::NotUpdated { .. })), "{err:?}");
     let batches = batches(&device);
-    let out = recalibrate_batch_norm(model, batches.clone(), |m: &BnNet, x| {
+    let out = recalibrate_batch_norm(&model, batches.clone(), |m: &BnNet, x| {
         m.forward(x.clone());
     })
     .unwrap();
@@ -153,13 +153,13 @@ fn frozen_layers_and_missing_batches_are_errors() {
     let device = Device::flex().autodiff();
     let model = BnNet::new(5, 6, 3, &device);
     let none: Vec<Tensor<2>> = Vec::new();
-    let err = recalibrate_batch_norm(model.clone(), none, |m: &BnNet, x| {
+    let err = recalibrate_batch_norm(&model, none, |m: &BnNet, x| {
         m.forward(x.clone());
     });
     assert!(matches!(err, Err(Error::NoBatches)));
 
     let frozen = model.freeze();
-    let err = recalibrate_batch_norm(frozen, batches(&device), |m: &BnNet, x| {
+    let err = recalibrate_batch_norm(&frozen, batches(&device), |m: &BnNet, x| {
         m.forward(x.clone());
     });
     assert!(matches!(err, Err(Error::NotUpdated { .. })), "{err:?}");
@@ -169,7 +169,7 @@ fn frozen_layers_and_missing_batches_are_errors() {
 fn a_model_without_running_statistics_is_unchanged() {
     let device = Device::flex().autodiff();
     let model = common::Mlp::new(5, 4, 3, &device);
-    let out = recalibrate_batch_norm(model.clone(), batches(&device), |m: &common::Mlp, x| {
+    let out = recalibrate_batch_norm(&model, batches(&device), |m: &common::Mlp, x| {
         m.forward(x.clone());
     })
     .unwrap();

@@ -100,7 +100,7 @@ pub fn check_swa<B: Backend>(device: &B::Device, config: &SuiteConfig) -> Result
                 |step: &[HostTensor]| step.iter().map(|x| B::from_host(x, device)).collect();
             let mut state = swa_init::<B>(upload(&host[0]));
             for step in &host[1..] {
-                state = swa_update::<B>(state, upload(step))?;
+                state = swa_update::<B>(&state, upload(step))?;
             }
             let k = host.len();
             let mut cmp = Comparisons::new();
@@ -129,7 +129,7 @@ pub fn check_ema<B: Backend>(device: &B::Device, config: &SuiteConfig) -> Result
                 |step: &[HostTensor]| step.iter().map(|x| B::from_host(x, device)).collect();
             let mut state = ema_init::<B>(upload(&host[0]), *d)?;
             for step in &host[1..] {
-                state = ema_update::<B>(state, upload(step))?;
+                state = ema_update::<B>(&state, upload(step))?;
             }
             let k = host.len() - 1;
             let weights: Vec<f64> = (0..=k)

@@ -41,14 +41,16 @@ impl<M: Classifier> Average<M> {
     /// Folds the weights of the one-point region `subspace` after step `step` into the average.
     pub fn update(&mut self, subspace: &Subspace<M>, step: u64) -> Result<(), ExperimentError> {
         let model = &subspace.copies()[0];
-        self.state = match (self.kind, self.state.take()) {
-            (Averaging::None, _) => None,
-            (Averaging::Swa, None) if step < self.start => None,
-            (Averaging::Swa, None) => Some(State::Swa(ModelSwa::new(model)?)),
-            (Averaging::Ema, None) => Some(State::Ema(ModelEma::new(model, self.decay)?)),
-            (_, Some(State::Swa(swa))) => Some(State::Swa(swa.update(model)?)),
-            (_, Some(State::Ema(ema))) => Some(State::Ema(ema.update(model)?)),
-        };
+        match (self.kind, &mut self.state) {
+            (Averaging::None, _) => {}
+            (Averaging::Swa, None) if step < self.start => {}
+            (Averaging::Swa, None) => self.state = Some(State::Swa(ModelSwa::new(model)?)),
+            (Averaging::Ema, None) => {
+                self.state = Some(State::Ema(ModelEma::new(model, self.decay)?));
+            }
+            (_, Some(State::Swa(swa))) => swa.update(model)?,
+            (_, Some(State::Ema(ema))) => ema.update(model)?,
+        }
         Ok(())
     }
 

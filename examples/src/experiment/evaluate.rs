@@ -75,7 +75,7 @@ impl Evaluator<'_> {
 
     /// `model` with its BatchNorm statistics recomputed as a cumulative average over one pass
     /// of the recalibration images, through the plugin.
-    pub fn recalibrate<M: Classifier>(&self, model: M) -> Result<M, ExperimentError> {
+    pub fn recalibrate<M: Classifier>(&self, model: &M) -> Result<M, ExperimentError> {
         let images = &self.recalibration;
         let per = images.features() * self.train_batch;
         let batches = images
@@ -98,7 +98,7 @@ impl Evaluator<'_> {
         recalibrate: bool,
     ) -> Result<Scored, ExperimentError> {
         let model = if recalibrate {
-            self.recalibrate(model)?
+            self.recalibrate(&model)?
         } else {
             model
         };
