@@ -338,7 +338,7 @@ impl<B: BenchBackend> Prepared<B> {
         let copies: Vec<B::Tensor> = host.iter().map(|h| B::from_host(h, device)).collect();
         let grad = B::from_host(&draw(&mut rng)?, device);
         let shape = workload.shape()?;
-        let point = sample_point(shape, &mut rng);
+        let point = sample_point(shape, &mut rng)?;
         let coefficients = shape.coefficients(&point)?;
         let region_of = |copies: Vec<B::Tensor>| {
             Region::new(

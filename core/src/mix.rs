@@ -69,7 +69,7 @@ mod tests {
     #[test]
     fn per_copy_visits_every_copy_and_moves_the_gradient_into_the_last() {
         let shape = Shape::simplex(3).unwrap();
-        let c = shape.coefficients(&shape.midpoint()).unwrap();
+        let c = shape.coefficients(&shape.midpoint().unwrap()).unwrap();
         let clones = Cell::new(0);
         let seen = per_copy(Counted(&clones), &c, |i, ci, _| (i, ci));
         let expected: Vec<(usize, f64)> = c.as_slice().iter().copied().enumerate().collect();

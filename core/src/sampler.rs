@@ -28,8 +28,13 @@ pub enum Sharing {
 /// Draws one point of `shape` from `rng`.
 ///
 /// `Uniform(0,1)` for lines and curves, `Dirichlet(1,..,1)` for simplices, the origin for a
-/// point.
-pub fn sample_point(shape: Shape, rng: &mut impl Rng) -> Point {
+/// point. Errors if the shape is invalid (built by hand, see [`Shape::validate`]).
+pub fn sample_point(shape: Shape, rng: &mut impl Rng) -> Result<Point> {
+    Ok(draw(shape.validate()?, rng))
+}
+
+/// [`sample_point`] of a validated shape.
+fn draw(shape: Shape, rng: &mut impl Rng) -> Point {
     match shape {
         Shape::Point => Point::Origin,
         Shape::Line | Shape::Bezier { .. } => Point::Curve(uniform_alpha(rng)),
@@ -81,18 +86,21 @@ impl StepPoints {
 }
 
 /// Draws the points of a step for `layers` layers from `rng`.
+///
+/// Errors if the shape is invalid (built by hand, see [`Shape::validate`]).
 pub fn sample_step(
     shape: Shape,
     sharing: Sharing,
     layers: usize,
     rng: &mut impl Rng,
-) -> StepPoints {
-    match sharing {
-        Sharing::Shared => StepPoints::Shared(sample_point(shape, rng)),
+) -> Result<StepPoints> {
+    let shape = shape.validate()?;
+    Ok(match sharing {
+        Sharing::Shared => StepPoints::Shared(draw(shape, rng)),
         Sharing::Layerwise => {
-            StepPoints::Layerwise((0..layers).map(|_| sample_point(shape, rng)).collect())
+            StepPoints::Layerwise((0..layers).map(|_| draw(shape, rng)).collect())
         }
-    }
+    })
 }
 
 /// Deterministic points and regularizer pairs per step: a pure function of
@@ -134,18 +142,15 @@ impl PointSchedule {
     }
 
     /// The points of step `step` for a network of `layers` layers.
-    pub fn points(&self, step: u64, layers: usize) -> StepPoints {
-        match self.sharing {
-            Sharing::Shared => StepPoints::Shared(sample_point(
-                self.shape,
-                &mut self.rng(step, 0, Stream::Point),
-            )),
-            Sharing::Layerwise => StepPoints::Layerwise(
-                (0..layers as u64)
-                    .map(|l| sample_point(self.shape, &mut self.rng(step, l, Stream::Point)))
-                    .collect(),
-            ),
-        }
+    ///
+    /// Errors if the shape is invalid (built by hand, see [`Shape::validate`]).
+    pub fn points(&self, step: u64, layers: usize) -> Result<StepPoints> {
+        let shape = self.shape.validate()?;
+        let point = |layer| draw(shape, &mut self.rng(step, layer, Stream::Point));
+        Ok(match self.sharing {
+            Sharing::Shared => StepPoints::Shared(point(0)),
+            Sharing::Layerwise => StepPoints::Layerwise((0..layers as u64).map(point).collect()),
+        })
     }
 
     /// The regularizer pair of step `step`, or `None` for a one-copy region.
@@ -163,7 +168,7 @@ mod tests {
         let s = PointSchedule::new(Shape::simplex(3).unwrap(), Sharing::Layerwise, 7);
         assert_eq!(s.points(5, 4), s.points(5, 4));
         assert_ne!(s.points(5, 4), s.points(6, 4));
-        let StepPoints::Layerwise(p) = s.points(5, 4) else {
+        let Ok(StepPoints::Layerwise(p)) = s.points(5, 4) else {
             panic!("layerwise schedule gave shared points")
         };
         assert_ne!(p[0], p[1]);

@@ -100,22 +100,25 @@ impl Shape {
     }
 
     /// The midpoint (centroid) of the region: `a = 1/2` or `t_i = 1/n`.
-    pub fn midpoint(self) -> Point {
-        match self {
+    ///
+    /// Errors if the shape is invalid (built by hand, see [`Shape::validate`]).
+    pub fn midpoint(self) -> Result<Point> {
+        Ok(match self.validate()? {
             Self::Point => Point::Origin,
             Self::Line | Self::Bezier { .. } => Point::Curve(Alpha(0.5)),
             Self::Simplex { vertices } => {
                 Point::Simplex(SimplexPoint(vec![1.0 / vertices as f64; vertices]))
             }
-        }
+        })
     }
 
     /// The point at which the mix returns copy `i` exactly, if there is one.
     ///
     /// Line and simplex copies are all vertices; of a Bezier curve only the two ends are
-    /// (copies `0` and `d`); the bends are off the curve.
+    /// (copies `0` and `d`); the bends are off the curve. An invalid shape (built by hand, see
+    /// [`Shape::validate`]) has none.
     pub fn vertex(self, i: usize) -> Option<Point> {
-        match self {
+        match self.validate().ok()? {
             Self::Point => (i == 0).then_some(Point::Origin),
             Self::Line => match i {
                 0 => Some(Point::Curve(Alpha(0.0))),
@@ -331,7 +334,7 @@ mod tests {
     fn quadratic_bezier_midpoint() {
         let c = Shape::bezier(2)
             .unwrap()
-            .coefficients(&Shape::bezier(2).unwrap().midpoint());
+            .coefficients(&Shape::bezier(2).unwrap().midpoint().unwrap());
         assert_eq!(c.unwrap().as_slice(), &[0.25, 0.5, 0.25]);
     }
 
@@ -343,13 +346,13 @@ mod tests {
         assert!(Point::simplex(vec![1.5, -0.5]).is_err());
         assert!(
             Shape::Line
-                .coefficients(&Shape::simplex(3).unwrap().midpoint())
+                .coefficients(&Shape::simplex(3).unwrap().midpoint().unwrap())
                 .is_err()
         );
         assert!(
             Shape::simplex(3)
                 .unwrap()
-                .coefficients(&Shape::simplex(2).unwrap().midpoint())
+                .coefficients(&Shape::simplex(2).unwrap().midpoint().unwrap())
                 .is_err()
         );
         assert!(Shape::bezier(0).is_err());

@@ -8,15 +8,16 @@ use std::path::PathBuf;
 
 use proptest::collection::vec;
 use proptest::prelude::*;
+use rand::SeedableRng;
 use subspace_core::metrics::{
     Combine, Logits, MAX_ECE_BINS, MAX_GRID_POINTS, accuracy, calibration, copy_distance,
     disagreement, ensemble, grid, mean_total_variation, nll,
 };
 use subspace_core::{
-    Backend, Cos2, Cos2Config, Error, Group, HostTensor, MAX_COPIES, Momentum, Pair, Point, Region,
-    SIMPLEX_SUM_TOLERANCE, SgdConfig, SgdState, Shape, SimplexPoint, StepPoints, copy_gradients,
-    cos2_grads, cos2_regularizer, ema_init, ema_update, mix, read_region_file, sgd_step, swa_init,
-    swa_update,
+    Backend, Cos2, Cos2Config, Error, Group, HostTensor, MAX_BEZIER_DEGREE, MAX_COPIES, Momentum,
+    Pair, Point, PointSchedule, Region, SIMPLEX_SUM_TOLERANCE, SgdConfig, SgdState, Shape, Sharing,
+    SimplexPoint, StepPoints, copy_gradients, cos2_grads, cos2_regularizer, ema_init, ema_update,
+    mix, read_region_file, sample_point, sample_step, sgd_step, swa_init, swa_update,
 };
 use subspace_reference::{Cpu, Reference};
 
@@ -129,16 +130,28 @@ proptest! {
         for shape in [Shape::bezier(n), Shape::simplex(n)].into_iter().flatten() {
             let m = shape.copies();
             prop_assert!((2..=MAX_COPIES).contains(&m));
-            let mid = shape.coefficients(&shape.midpoint()).unwrap();
+            let mid = shape.coefficients(&shape.midpoint().unwrap()).unwrap();
             prop_assert_eq!(mid.len(), m);
             prop_assert!(shape.vertex(0).is_some());
         }
         prop_assert!(Shape::bezier(0).is_err());
         prop_assert!(Shape::simplex(n.min(1)).is_err());
-        let hand_built = [Shape::Bezier { degree: 0 }, Shape::Simplex { vertices: n.min(1) }];
+        let hand_built = [
+            Shape::Bezier { degree: 0 },
+            Shape::Bezier { degree: n.max(MAX_BEZIER_DEGREE + 1) },
+            Shape::Simplex { vertices: n.min(1) },
+            Shape::Simplex { vertices: n.max(MAX_COPIES + 1) },
+        ];
+        let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(n as u64);
         for shape in hand_built {
             prop_assert!(shape.validate().is_err());
             prop_assert!(Region::<Reference>::new(shape, vec![group("w", 0, vec![tensor(vec![1], 0.0)])]).is_err());
+            // Sampling and the special points refuse it instead of panicking or allocating.
+            prop_assert!(sample_point(shape, &mut rng).is_err());
+            prop_assert!(sample_step(shape, Sharing::Layerwise, 2, &mut rng).is_err());
+            prop_assert!(PointSchedule::new(shape, Sharing::Shared, 0).points(0, 1).is_err());
+            prop_assert!(shape.midpoint().is_err());
+            prop_assert!(shape.vertex(0).is_none());
         }
     }
 

@@ -84,7 +84,7 @@
 //! }
 //!
 //! // The midpoint as a plain `Mlp`, usable without this crate.
-//! let midpoint: Mlp = line.export(&Shape::Line.midpoint())?;
+//! let midpoint: Mlp = line.export(&Shape::Line.midpoint()?)?;
 //! let logits = midpoint.forward(Tensor::zeros([1, 4], &device));
 //! assert_eq!(logits.dims(), [1, 3]);
 //! # Ok(())

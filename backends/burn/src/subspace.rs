@@ -247,7 +247,10 @@ impl<M: Module + ModuleDisplay> Subspace<M> {
 
     /// The point(s) of step `step`: a pure function of `(seed, step, layer)`.
     pub fn points(&self, step: u64) -> StepPoints {
-        self.config.schedule.points(step, self.layout.layers())
+        self.config
+            .schedule
+            .points(step, self.layout.layers())
+            .unwrap_or_else(|_| unreachable!("the constructors validate the shape"))
     }
 
     /// The copies as a core [`Region`] on the [`Burn`] backend (handles, outside autodiff), e.g.

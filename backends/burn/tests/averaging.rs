@@ -70,7 +70,7 @@ fn swa_of_subspace_midpoints_runs_through_the_same_code() {
         Mlp::new(4, 3, 2, &device)
     })
     .unwrap();
-    let mid = sub.export(&Shape::Line.midpoint()).unwrap();
+    let mid = sub.export(&Shape::Line.midpoint().unwrap()).unwrap();
     let mut swa = ModelSwa::new(&mid).unwrap();
     swa.update(&mid).unwrap();
     assert_close(

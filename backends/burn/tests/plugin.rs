@@ -308,7 +308,7 @@ fn export_is_a_standalone_model_at_the_point() {
 
     let end = sub.export(&Point::curve(1.0).unwrap()).unwrap();
     assert_eq!(values(end.fc1.weight.val()), w1, "a = 1 is copy 1 exactly");
-    let mid = sub.export(&Shape::Line.midpoint()).unwrap();
+    let mid = sub.export(&Shape::Line.midpoint().unwrap()).unwrap();
     let expected: Vec<f32> = w0.iter().zip(&w1).map(|(a, b)| 0.5 * a + 0.5 * b).collect();
     assert_close(
         "midpoint",
@@ -336,7 +336,7 @@ fn export_is_a_standalone_model_at_the_point() {
             .collect(),
     )
     .unwrap();
-    let exported = plain.export(&Shape::Line.midpoint()).unwrap();
+    let exported = plain.export(&Shape::Line.midpoint().unwrap()).unwrap();
     assert!(!exported.fc1.weight.val().is_autodiff());
 }
 

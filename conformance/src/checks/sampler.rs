@@ -58,12 +58,12 @@ pub fn check_uniform_sampler(config: &SuiteConfig) -> Result<Report, Failure> {
         (shapes, any::<u64>()),
         |(shape, seed): &(Shape, u64)| {
             let mut rng = ChaCha8Rng::seed_from_u64(*seed);
-            let drawn: Vec<f64> = (0..DRAWS)
-                .map(|_| coordinates(&sample_point(*shape, &mut rng))[0])
-                .collect();
+            let drawn = (0..DRAWS)
+                .map(|_| Ok(coordinates(&sample_point(*shape, &mut rng)?)[0]))
+                .collect::<Result<Vec<f64>, CaseError>>()?;
             let schedule = PointSchedule::new(*shape, Sharing::Shared, *seed);
             let scheduled = (0..DRAWS as u64)
-                .map(|step| match schedule.points(step, 3) {
+                .map(|step| match schedule.points(step, 3)? {
                     StepPoints::Shared(p) => Ok(coordinates(&p)[0]),
                     StepPoints::Layerwise(_) => {
                         Err(CaseError::new("a shared schedule gave layerwise points"))
@@ -103,9 +103,9 @@ pub fn check_dirichlet_sampler(config: &SuiteConfig) -> Result<Report, Failure> 
         |(n, seed): &(usize, u64)| {
             let n = *n;
             let mut rng = ChaCha8Rng::seed_from_u64(*seed);
-            let points: Vec<Vec<f64>> = (0..DRAWS)
-                .map(|_| coordinates(&sample_point(Shape::Simplex { vertices: n }, &mut rng)))
-                .collect();
+            let points = (0..DRAWS)
+                .map(|_| Ok(coordinates(&sample_point(Shape::simplex(n)?, &mut rng)?)))
+                .collect::<Result<Vec<Vec<f64>>, CaseError>>()?;
             let mut cmp = Comparisons::new();
             cmp.require(
                 points.iter().all(|t| {
@@ -151,9 +151,9 @@ pub fn check_layerwise_independence(config: &SuiteConfig) -> Result<Report, Fail
                 let mut per_layer = vec![Vec::with_capacity(DRAWS); layers];
                 for step in 0..DRAWS as u64 {
                     let points = if source == "PointSchedule" {
-                        schedule.points(step, layers)
+                        schedule.points(step, layers)?
                     } else {
-                        sample_step(*shape, Sharing::Layerwise, layers, &mut rng)
+                        sample_step(*shape, Sharing::Layerwise, layers, &mut rng)?
                     };
                     let StepPoints::Layerwise(points) = points else {
                         return Err(CaseError::new(format!(

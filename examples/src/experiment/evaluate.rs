@@ -145,8 +145,8 @@ impl Evaluator<'_> {
         let shape = subspace.shape();
         let labels = self.data.test.labels();
         let bins = self.eval.ece_bins;
-        let mid = shape.midpoint();
-        let members = ensemble_members(shape, seed);
+        let mid = shape.midpoint()?;
+        let members = ensemble_members(shape, seed)?;
         let (midpoint, ends, along) = if with_grid {
             // The grid runs from a = 0 to a = 1: its ends are the line's members.
             let scored = grid(self.eval.grid_points)?
@@ -259,15 +259,17 @@ pub fn vertices(shape: Shape) -> Vec<Point> {
 /// curve; for a simplex, as many `Dirichlet(1, .., 1)` points as it has vertices, drawn by core's
 /// sampler from the generator keyed by the run's `seed` ([`Stream::EnsembleMembers`]), so the
 /// same run evaluates the same points.
-pub fn ensemble_members(shape: Shape, seed: u64) -> Vec<Point> {
-    match shape {
+///
+/// Errors if the shape is invalid (built by hand, see [`Shape::validate`]).
+pub fn ensemble_members(shape: Shape, seed: u64) -> Result<Vec<Point>, subspace_core::Error> {
+    match shape.validate()? {
         Shape::Simplex { vertices } => {
             let mut rng = keyed_rng(seed, 0, Stream::EnsembleMembers);
             (0..vertices)
                 .map(|_| sample_point(shape, &mut rng))
                 .collect()
         }
-        _ => vertices(shape),
+        _ => Ok(vertices(shape)),
     }
 }
 
@@ -304,7 +306,7 @@ mod tests {
     #[test]
     fn a_simplex_ensembles_seeded_dirichlet_points_not_its_vertices() {
         let simplex = Shape::Simplex { vertices: 3 };
-        let members = ensemble_members(simplex, 7);
+        let members = ensemble_members(simplex, 7).unwrap();
         assert_eq!(members.len(), 3);
         assert_eq!(ensemble_member_count(simplex), 3);
         for p in &members {
@@ -319,14 +321,14 @@ mod tests {
         }
         assert_ne!(members[0], members[1]);
         // A pure function of the seed.
-        assert_eq!(ensemble_members(simplex, 7), members);
-        assert_ne!(ensemble_members(simplex, 8), members);
+        assert_eq!(ensemble_members(simplex, 7).unwrap(), members);
+        assert_ne!(ensemble_members(simplex, 8).unwrap(), members);
     }
 
     #[test]
     fn lines_and_curves_ensemble_their_ends() {
         for shape in [Shape::Line, Shape::Bezier { degree: 2 }] {
-            let members = ensemble_members(shape, 7);
+            let members = ensemble_members(shape, 7).unwrap();
             assert_eq!(
                 members,
                 vec![Point::curve(0.0).unwrap(), Point::curve(1.0).unwrap()]

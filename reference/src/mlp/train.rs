@@ -115,7 +115,7 @@ pub fn train_step<B: Backend>(
         mut optimizer,
         step,
     } = state;
-    let points = config.schedule.points(step, region.layers());
+    let points = config.schedule.points(step, region.layers())?;
     let w = region.mix(&points)?;
     let (loss, grads) = net.loss_and_grads_at(&w, batch)?;
     let regularizer = match config.schedule.pair(step) {
