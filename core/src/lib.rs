@@ -36,7 +36,7 @@
 //!     step: u64,
 //!     backward: impl FnOnce(Vec<B::Tensor>) -> Vec<B::Tensor>,
 //! ) -> Result<Vec<Vec<B::Tensor>>> {
-//!     let points = schedule.points(step, region.layers());     // 1. sample
+//!     let points = schedule.points(step, region.layers())?;    // 1. sample
 //!     let w = region.mix(&points)?;                             // 2. mix
 //!     let g = backward(w);                                      // 3. host backward at w(p)
 //!     let reg = match schedule.pair(step) {                     //    cos² on a random pair

@@ -252,7 +252,8 @@ proptest! {
         let region = Region::<Reference>::new(
             Shape::Line,
             vec![group("a", 0, vec![tensor(vec![2], 1.0), tensor(vec![2], 2.0)]),
-                 group("b", 2, vec![tensor(vec![1], 1.0), tensor(vec![1], 2.0)])],
+                 group("b", 2, vec![tensor(vec![1], 1.0), tensor(vec![1], 2.0)]),
+                 group("c", 1, vec![tensor(vec![1], 1.0), tensor(vec![1], 2.0)])],
         ).unwrap();
         let points = StepPoints::Layerwise(vec![Point::curve(0.5).unwrap(); layers_given]);
         prop_assert!(region.mix(&points).is_err());
