@@ -6,4 +6,4 @@ mod png;
 
 pub use chart::{LineChart, PlotError, Series};
 pub use figures::{PALETTE, accuracy_along, reliability, reliability_points};
-pub use png::{PNG_SIGNATURE, encode_png};
+pub use png::encode_png;
