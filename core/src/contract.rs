@@ -9,7 +9,7 @@
 //! tensors.
 
 use crate::backend::Backend;
-use crate::error::{Result, finite};
+use crate::error::{Result, non_negative};
 use crate::mix::per_copy;
 use crate::region::{Region, check_len};
 use crate::regularizer::{Cos2, Pair};
@@ -18,9 +18,10 @@ use crate::sampler::StepPoints;
 /// The gradient of every copy: `result[g][i]` is `G_i` of group `g`.
 ///
 /// `grads[g]` is `dL/dw(p)` of group `g` (from the host's backward at the mixed weights);
-/// `reg` is this step's regularizer, if any; `weight_decay` is `λ` (0 to leave decay to the
-/// optimizer). Errors on a wrong number of gradients, mismatched dims, a non-finite `λ`, or a
-/// `reg` whose pair is not two copies of this region.
+/// `reg` is this step's regularizer, if any; `weight_decay` is `λ ≥ 0` (0 to leave decay to the
+/// optimizer). Errors on a wrong number of gradients, mismatched dims, a negative or non-finite
+/// `λ` (as [`SgdConfig`](crate::SgdConfig) does), or a `reg` whose pair is not two copies of
+/// this region.
 pub fn copy_gradients<B: Backend>(
     region: &Region<B>,
     grads: Vec<B::Tensor>,
@@ -28,7 +29,7 @@ pub fn copy_gradients<B: Backend>(
     reg: Option<&Cos2>,
     weight_decay: f64,
 ) -> Result<Vec<Vec<B::Tensor>>> {
-    finite("weight_decay", weight_decay)?;
+    non_negative("weight_decay", weight_decay)?;
     if let Some(r) = reg {
         // A regularizer computed for another region may name copies this one lacks.
         Pair::new(r.pair.i(), r.pair.j(), region.shape().copies())?;

@@ -276,7 +276,7 @@ proptest! {
         }
         let valid = count == 1 && !wrong_dims;
         prop_assert_eq!(region.scatter(grads.clone(), &points).is_ok(), valid);
-        let all_valid = valid && decay.is_finite();
+        let all_valid = valid && decay.is_finite() && decay >= 0.0;
         prop_assert_eq!(copy_gradients(&region, grads.clone(), &points, None, decay).is_ok(), all_valid);
         let mut copies = vec![vec![tensor(vec![2, 2], 0.0); 2]];
         if wrong_dims {

@@ -52,6 +52,10 @@ impl Logits {
     }
 
     /// The logits of example `r`.
+    ///
+    /// # Panics
+    ///
+    /// If `r` is not below [`Logits::rows`], as slice indexing does.
     pub fn row(&self, r: usize) -> &[f32] {
         &self.data[r * self.classes..(r + 1) * self.classes]
     }
@@ -67,11 +71,19 @@ impl Logits {
     }
 
     /// The softmax of row `r`, in `f64`.
+    ///
+    /// # Panics
+    ///
+    /// If `r` is not below [`Logits::rows`].
     pub fn softmax(&self, r: usize) -> Vec<f64> {
         softmax(self.row(r))
     }
 
     /// The predicted class of row `r` (the first maximum).
+    ///
+    /// # Panics
+    ///
+    /// If `r` is not below [`Logits::rows`].
     pub fn argmax(&self, r: usize) -> usize {
         argmax(self.row(r))
     }
