@@ -6,7 +6,7 @@ mod claims;
 mod markdown;
 mod record;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -71,29 +71,16 @@ pub struct Report {
 /// Why the report could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    /// A file could not be written.
-    #[error("cannot write {path}: {source}")]
-    Write {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
+    /// A file could not be written (the step of the atomic write that failed, the file and
+    /// the file system's error).
+    #[error(transparent)]
+    Write(#[from] subspace_core::AtomicWriteError),
     /// JSON serialization failed.
     #[error("cannot serialize the report: {0}")]
     Json(#[from] serde_json::Error),
     /// A figure failed.
     #[error(transparent)]
     Plot(#[from] PlotError),
-}
-
-impl From<subspace_core::AtomicWriteError> for ReportError {
-    fn from(e: subspace_core::AtomicWriteError) -> Self {
-        Self::Write {
-            path: e.path,
-            source: e.source,
-        }
-    }
 }
 
 /// Summaries of every method under every condition of `config`.
