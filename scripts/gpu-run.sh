@@ -6,6 +6,10 @@
 # luminal CUDA programs). Results go to $OUT (default ./gpu-out).
 #
 #   bash scripts/gpu-run.sh
+#   GPU_STEPS="bench-steps bench-kernels" BENCH_SECONDS=240 bash scripts/gpu-run.sh
+#
+# Limits in seconds: BURN_SECONDS, BENCH_SECONDS (each half of the report), EXPERIMENT_SECONDS;
+# extra arguments: BENCH_ARGS, EXPERIMENT_ARGS.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT="${OUT:-$PWD/gpu-out}"
@@ -34,13 +38,27 @@ step() { # name seconds command...
   echo "== $name: exit $? after $((SECONDS - start))s"
 }
 
-[ -x "$bin/gpu_check" ] && step burn-gpu-check "${BURN_SECONDS:-120}" "$bin/gpu_check" "$OUT"
-[ -x "$bin/luminal-cuda-conformance" ] && step luminal-cuda 100 bash scripts/run-luminal-cuda.sh
-[ -x "$bin/bench-report" ] && step bench-report "${BENCH_SECONDS:-150}" \
-  sh -c "'$bin/bench-report' --no-cpu ${BENCH_ARGS:-} > '$OUT/bench-gpu.md'"
-if [ -x "$bin/experiment" ]; then
-  run=$(mktemp -d)/gpu-resnet20
-  step experiment "${EXPERIMENT_SECONDS:-300}" "$bin/experiment" --config examples/configs/gpu.toml \
-    --data-dir .gpu/data --out "$run" ${EXPERIMENT_ARGS:-}
-  tar -C "$(dirname "$run")" -czf "$OUT/experiment.tar.gz" gpu-resnet20
-fi
+# The checks, in the order named by GPU_STEPS (default: all); a check whose program was not
+# packed is skipped. The bench report runs twice, step overhead then kernels, each writing its
+# own Markdown: a run stopped by its limit loses only its own half.
+for check in ${GPU_STEPS:-burn-gpu-check luminal-cuda bench-steps bench-kernels experiment}; do
+  case $check in
+    burn-gpu-check)
+      [ -x "$bin/gpu_check" ] && step "$check" "${BURN_SECONDS:-120}" "$bin/gpu_check" "$OUT" ;;
+    luminal-cuda)
+      [ -x "$bin/luminal-cuda-conformance" ] && step "$check" 100 bash scripts/run-luminal-cuda.sh ;;
+    bench-steps | bench-kernels)
+      skip=--no-kernels
+      [ "$check" = bench-kernels ] && skip=--no-steps
+      [ -x "$bin/bench-report" ] && step "$check" "${BENCH_SECONDS:-150}" \
+        sh -c "'$bin/bench-report' --no-cpu $skip ${BENCH_ARGS:-} > '$OUT/$check.md'" ;;
+    experiment)
+      if [ -x "$bin/experiment" ]; then
+        run=$(mktemp -d)/gpu-resnet20
+        step "$check" "${EXPERIMENT_SECONDS:-300}" "$bin/experiment" \
+          --config examples/configs/gpu.toml --data-dir .gpu/data --out "$run" ${EXPERIMENT_ARGS:-}
+        tar -C "$(dirname "$run")" -czf "$OUT/experiment.tar.gz" gpu-resnet20
+      fi ;;
+    *) echo "unknown GPU_STEPS entry '$check' (expected burn-gpu-check, luminal-cuda, bench-steps, bench-kernels or experiment)" ;;
+  esac
+done
