@@ -9,7 +9,8 @@
 #   GPU_STEPS="bench-steps bench-kernels" BENCH_SECONDS=240 bash scripts/gpu-run.sh
 #
 # Limits in seconds: BURN_SECONDS, BENCH_SECONDS (each half of the report), EXPERIMENT_SECONDS;
-# extra arguments: BENCH_ARGS, EXPERIMENT_ARGS.
+# extra arguments: BENCH_ARGS, EXPERIMENT_ARGS; GPU_DIR: the folder of the packed Vulkan programs
+# (default .gpu; another build of them, e.g. with burn's fusion, can travel beside it).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT="${OUT:-$PWD/gpu-out}"
@@ -24,7 +25,7 @@ export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 
 bin=$(mktemp -d)
-for x in .gpu/*.xz; do
+for x in "${GPU_DIR:-.gpu}"/*.xz; do
   name=$(basename "$x" .xz)
   xz -dc "$x" > "$bin/$name" && chmod +x "$bin/$name"
 done
