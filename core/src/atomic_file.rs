@@ -3,6 +3,7 @@
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use thiserror::Error;
 
@@ -20,7 +21,8 @@ pub struct AtomicWriteError {
 }
 
 /// Writes `bytes` to `path` atomically: into a temporary sibling `.{name}.tmp-{pid}`, flushed
-/// to disk, renamed over `path`, then the directory flushed.
+/// to disk, renamed over `path`, then the directory flushed. Threads of one process writing the
+/// same file take turns, so they never share the temporary file.
 ///
 /// Region files, checkpoints and reports are written this way, so an interrupted write never
 /// destroys the previous file.
@@ -55,7 +57,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AtomicWriteError> {
     let name = path
         .file_name()
         .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let tmp_name = format!(".{name}.tmp-{}", std::process::id());
+    let tmp = dir.join(&tmp_name);
+    let _turn =
+        Turn::take(fs::canonicalize(dir).map_or_else(|_| tmp.clone(), |d| d.join(tmp_name)));
     let written = (|| {
         let mut file = File::create(&tmp)?;
         file.write_all(bytes)?;
@@ -70,6 +75,35 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), AtomicWriteError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(failed("flush the directory of"))
+}
+
+/// The temporary files that threads of this process are writing.
+static WRITING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// Signalled whenever a temporary file leaves [`WRITING`].
+static DONE: Condvar = Condvar::new();
+
+/// A thread's turn to write a temporary file: taken when no other thread holds that file, given
+/// back when dropped.
+struct Turn(PathBuf);
+
+impl Turn {
+    fn take(tmp: PathBuf) -> Self {
+        // The lock guards a list that every holder leaves consistent: a poisoned lock is usable.
+        let mut writing = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
+        while writing.contains(&tmp) {
+            writing = DONE.wait(writing).unwrap_or_else(PoisonError::into_inner);
+        }
+        writing.push(tmp.clone());
+        Self(tmp)
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        let mut writing = WRITING.lock().unwrap_or_else(PoisonError::into_inner);
+        writing.retain(|tmp| *tmp != self.0);
+        DONE.notify_all();
+    }
 }
 
 #[cfg(test)]
@@ -98,6 +132,41 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["data.bin"]);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn threads_writing_one_path_each_publish_a_whole_file() {
+        let dir =
+            std::env::temp_dir().join(format!("subspace-atomic-threads-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("shared.bin");
+        // Eight payloads, each of its own byte and length: a mix of two is none of them.
+        let payloads: Vec<Vec<u8>> = (0..8u8)
+            .map(|t| vec![t; (1 << 18) + usize::from(t) * 4099])
+            .collect();
+        let outcomes: Vec<Vec<bool>> = std::thread::scope(|s| {
+            let writers: Vec<_> = payloads
+                .iter()
+                .map(|payload| {
+                    s.spawn(|| {
+                        (0..10)
+                            .map(|_| {
+                                write_atomic(&path, payload).is_ok()
+                                    && payloads.contains(&fs::read(&path).unwrap())
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            writers.into_iter().map(|w| w.join().unwrap()).collect()
+        });
+        assert!(outcomes.iter().flatten().all(|&ok| ok), "{outcomes:?}");
+        let names: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["shared.bin"]);
         fs::remove_dir_all(&dir).unwrap();
     }
 }
