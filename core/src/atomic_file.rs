@@ -110,6 +110,14 @@ impl Drop for Turn {
 mod tests {
     use super::*;
 
+    /// The names of the entries in `dir`: the written file, and no temporary file beside it.
+    fn file_names(dir: &Path) -> Vec<std::ffi::OsString> {
+        fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect()
+    }
+
     #[test]
     fn a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file() {
         let dir = std::env::temp_dir().join(format!("subspace-atomic-{}", std::process::id()));
@@ -127,11 +135,7 @@ mod tests {
 
         write_atomic(&path, b"new").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"new");
-        let names: Vec<_> = fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, ["data.bin"]);
+        assert_eq!(file_names(&dir), ["data.bin"]);
         fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -162,11 +166,7 @@ mod tests {
             writers.into_iter().map(|w| w.join().unwrap()).collect()
         });
         assert!(outcomes.iter().flatten().all(|&ok| ok), "{outcomes:?}");
-        let names: Vec<_> = fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, ["shared.bin"]);
+        assert_eq!(file_names(&dir), ["shared.bin"]);
         fs::remove_dir_all(&dir).unwrap();
     }
 }
